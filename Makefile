@@ -1,0 +1,50 @@
+# airflow-lab: two commands do all the set-up from a fresh clone.
+#   make lab    install, start the stack and JupyterLab, print the URLs
+#   make test   install, start a separate test stack, run every test, stop it
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+# The test stack lives apart from the learner's (.lab/, ports 8080...) so that
+# `make test` never disturbs a running `make lab`.
+TEST_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test AIRFLOW_LAB_PORT_OFFSET=100
+
+.PHONY: lab test install up down status lint format lock images bench clean
+
+lab: install
+	$(VENV)/bin/airflow-lab lab
+
+test: install
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install --quiet uv==0.13.8
+	$(UV) pip install --python $(PY) --compile-bytecode --quiet -r requirements.lock
+	$(UV) pip install --python $(PY) --compile-bytecode --quiet --no-deps -e .
+	@touch $@
+
+up down status: install
+	$(VENV)/bin/airflow-lab $@
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerate the lock after changing dependencies in pyproject.toml.
+lock: install
+	$(UV) pip compile pyproject.toml --universal --python-version 3.11 -o requirements.lock
+
+bench: install
+	$(PY) benchmarks/stack_bench.py
+
+clean:
+	-$(VENV)/bin/airflow-lab down
+	-$(TEST_ENV) $(VENV)/bin/airflow-lab down
+	rm -rf .lab-test

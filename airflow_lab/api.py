@@ -1,0 +1,149 @@
+"""A thin client for Airflow's public REST API (``/api/v2``), on plain ``requests``.
+
+Thin on purpose: each method is one documented REST call, so a notebook can show
+the method and the HTTP request side by side. The helper removes only the
+boilerplate: getting a JWT from ``POST /auth/token`` and polling for a state.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import requests
+
+from airflow_lab.credentials import load_credentials
+from airflow_lab.errors import ApiError, LabError, StackDownError
+from airflow_lab.settings import Settings, load_settings
+
+TERMINAL_RUN_STATES = {"success", "failed"}
+
+
+class AirflowApi:
+    """Talks to the lab's api-server as the ``admin`` user."""
+
+    def __init__(self, settings: Settings | None = None, *, base_url: str | None = None,
+                 username: str = "admin", password: str | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.base_url = (base_url or self.settings.api_url).rstrip("/")
+        self.username = username
+        self._password = password
+        self._token: str | None = None
+        self.session = requests.Session()
+
+    # ---- authentication ----
+    def token(self) -> str:
+        """A JWT for the REST API: ``POST /auth/token`` with the user's login."""
+        if self._token is None:
+            password = self._password or load_credentials(self.settings, create=False).admin_password
+            try:
+                resp = self.session.post(
+                    f"{self.base_url}/auth/token",
+                    json={"username": self.username, "password": password},
+                    timeout=10,
+                )
+            except requests.ConnectionError as e:
+                raise StackDownError(f"the Airflow API at {self.base_url}") from e
+            if resp.status_code != 201:
+                raise ApiError("POST", "/auth/token", resp.status_code, resp.text[:200])
+            self._token = resp.json()["access_token"]
+        return self._token
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One REST call; returns the decoded JSON (or None for an empty body)."""
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        try:
+            resp = self.session.request(method, f"{self.base_url}{path}", headers=headers,
+                                        timeout=kwargs.pop("timeout", 30), **kwargs)
+        except requests.ConnectionError as e:
+            raise StackDownError(f"the Airflow API at {self.base_url}") from e
+        if resp.status_code == 401 and self._token:
+            self._token = None  # expired: log in again once
+            return self.request(method, path, **kwargs)
+        if not resp.ok:
+            try:
+                detail = resp.json().get("detail", resp.text)
+            except ValueError:
+                detail = resp.text
+            raise ApiError(method, path, resp.status_code, str(detail)[:300])
+        return resp.json() if resp.content else None
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params or None)
+
+    # ---- DAGs ----
+    def dag(self, dag_id: str) -> dict:
+        return self.get(f"/api/v2/dags/{dag_id}")
+
+    def dag_exists(self, dag_id: str) -> bool:
+        try:
+            self.dag(dag_id)
+        except ApiError as e:
+            if e.status == 404:
+                return False
+            raise
+        return True
+
+    def set_paused(self, dag_id: str, paused: bool) -> dict:
+        return self.request("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": paused})
+
+    def import_errors(self) -> list[dict]:
+        return self.get("/api/v2/importErrors")["import_errors"]
+
+    # ---- runs ----
+    def trigger(self, dag_id: str, logical_date: str | None = None, conf: dict | None = None,
+                run_id: str | None = None) -> dict:
+        """``POST /api/v2/dags/{dag_id}/dagRuns``: create a DagRun now."""
+        body: dict[str, Any] = {"logical_date": logical_date, "conf": conf or {}}
+        if run_id:
+            body["dag_run_id"] = run_id
+        return self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns", json=body)
+
+    def dag_run(self, dag_id: str, run_id: str) -> dict:
+        return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
+
+    def dag_runs(self, dag_id: str, **params: Any) -> list[dict]:
+        return self.get(f"/api/v2/dags/{dag_id}/dagRuns", **params)["dag_runs"]
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+
+    def clear_run(self, dag_id: str, run_id: str) -> dict:
+        return self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/clear",
+                            json={"dry_run": False})
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
+        return self.get(path, deserialize="true")["value"]
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}"
+        data = self.get(path, full_content="true")
+        content = data.get("content", "")
+        if isinstance(content, list):
+            return "\n".join(
+                str(item.get("event", item)) if isinstance(item, dict) else str(item) for item in content
+            )
+        return str(content)
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 120,
+                     interval: float = 0.3) -> dict:
+        """Poll the DagRun until it succeeds or fails; never a fixed sleep."""
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.dag_run(dag_id, run_id)
+            if run["state"] in TERMINAL_RUN_STATES:
+                return run
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"{dag_id} run {run_id} still '{run['state']}' after {timeout:.0f} s",
+                    hint="check `airflow-lab status` and the scheduler log (`airflow-lab logs scheduler`)",
+                )
+            time.sleep(interval)
+
+    def run_dag(self, dag_id: str, logical_date: str | None = None, conf: dict | None = None,
+                timeout: float = 120) -> dict:
+        """Unpause, trigger and wait: what `airflow-lab demo` and the tests do."""
+        self.set_paused(dag_id, False)
+        run = self.trigger(dag_id, logical_date, conf)
+        return self.wait_for_run(dag_id, run["dag_run_id"], timeout)

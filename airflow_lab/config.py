@@ -1,0 +1,135 @@
+"""The lab's Airflow configuration, as environment variables.
+
+Airflow reads ``AIRFLOW__SECTION__KEY`` variables before ``airflow.cfg``, so one
+dictionary configures every Airflow process the supervisor starts and every
+``airflow ...`` command a notebook runs. The same values are written to
+``.lab/airflow.env`` (mode 600) for a learner who wants a terminal:
+``set -a; source .lab/airflow.env; set +a; airflow dags list``.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from airflow_lab.credentials import Credentials, write_private
+from airflow_lab.settings import Settings
+
+SIMPLE_AUTH_MANAGER = (
+    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+)
+
+
+def database_url(settings: Settings, creds: Credentials, database: str, user: str) -> str:
+    """A SQLAlchemy/libpq URL for one of the lab's databases."""
+    if settings.database_url:
+        base = settings.database_url.rstrip("/")
+        return f"{base}/{database}"
+    password = creds.airflow_db_password if user == "airflow" else creds.nft_db_password
+    return f"postgresql://{user}:{password}@{settings.host}:{settings.postgres_port}/{database}"
+
+
+def metastore_url(settings: Settings, creds: Credentials) -> str:
+    return database_url(settings, creds, "airflow", "airflow")
+
+
+def nft_db_url(settings: Settings, creds: Credentials) -> str:
+    return database_url(settings, creds, "nft", "nft")
+
+
+def _postgres_connection(settings: Settings, creds: Credentials) -> str:
+    from urllib.parse import urlsplit
+
+    url = urlsplit(nft_db_url(settings, creds))
+    return json.dumps(
+        {
+            "conn_type": "postgres",
+            "host": url.hostname,
+            "port": url.port or 5432,
+            "login": url.username,
+            "password": url.password,
+            "schema": url.path.lstrip("/"),
+        }
+    )
+
+
+def _opensea_connection(settings: Settings, creds: Credentials) -> str:
+    # The key travels as a header from the connection's extra: no key in the DAG.
+    return json.dumps(
+        {
+            "conn_type": "http",
+            "host": settings.host,
+            "port": settings.nft_api_port,
+            "schema": "http",
+            "extra": {"x-api-key": creds.nft_api_key},
+        }
+    )
+
+
+def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "LocalExecutor") -> dict:
+    """Environment for every Airflow process of this lab."""
+    api = settings.api_url
+    env = {
+        "AIRFLOW_HOME": str(settings.airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_folder),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": executor,
+        "AIRFLOW__CORE__PARALLELISM": str(settings.parallelism),
+        "AIRFLOW__CORE__FERNET_KEY": creds.fernet_key,
+        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(settings.passwords_file),
+        # Without this the task runner calls localhost:8080 and every task fails
+        # before it starts whenever the API port is not 8080.
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metastore_url(settings, creds).replace(
+            "postgresql://", "postgresql+psycopg2://", 1
+        ),
+        "AIRFLOW__API__BASE_URL": api,
+        "AIRFLOW__API__HOST": settings.host,
+        "AIRFLOW__API__PORT": str(settings.api_port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API__SECRET_KEY": creds.api_secret_key,
+        "AIRFLOW__API_AUTH__JWT_SECRET": creds.jwt_secret,
+        # A learner should wait seconds, not minutes.
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.airflow_home / "logs"),
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        # The lab's two connections, set by environment (one of three ways; see 06a).
+        "AIRFLOW_CONN_DB_POSTGRE": _postgres_connection(settings, creds),
+        "AIRFLOW_CONN_OPENSEA_API": _opensea_connection(settings, creds),
+        "PYTHONDONTWRITEBYTECODE": "",
+    }
+    if executor == "CeleryExecutor":
+        env.update(celery_env(settings, creds))
+    return env
+
+
+def celery_env(settings: Settings, creds: Credentials) -> dict:
+    broker = settings.broker_url or f"redis://{settings.host}:{settings.broker_port}/0"
+    result = "db+" + metastore_url(settings, creds).replace(
+        "postgresql://", "postgresql+psycopg2://", 1
+    )
+    return {
+        "AIRFLOW__CELERY__BROKER_URL": broker,
+        "AIRFLOW__CELERY__RESULT_BACKEND": result,
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+        "AIRFLOW__CELERY__FLOWER_HOST": settings.host,
+        "AIRFLOW__CELERY__FLOWER_PORT": str(settings.flower_port),
+    }
+
+
+def venv_bin() -> Path:
+    """The folder holding this interpreter's scripts (``airflow``, ``jupyter``, ...)."""
+    return Path(sys.executable).parent
+
+
+def write_env_file(settings: Settings, env: dict) -> Path:
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())]
+    write_private(settings.env_file, "\n".join(lines) + "\n")
+    return settings.env_file

