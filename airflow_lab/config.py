@@ -17,6 +17,7 @@ from pathlib import Path
 from airflow_lab.credentials import Credentials, write_private
 from airflow_lab.settings import Settings
 
+LOCAL_BUNDLE = "airflow.dag_processing.bundles.local.LocalDagBundle"
 SIMPLE_AUTH_MANAGER = (
     "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 )
@@ -75,6 +76,15 @@ def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "Loca
         "AIRFLOW_HOME": str(settings.airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(settings.dags_folder),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # Two DAG bundles: the kit's dags/ and a folder for DAGs the notebooks write.
+        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(
+            [
+                {"name": "dags-folder", "classpath": LOCAL_BUNDLE,
+                 "kwargs": {"path": str(settings.dags_folder)}},
+                {"name": "learner", "classpath": LOCAL_BUNDLE,
+                 "kwargs": {"path": str(settings.learner_dags)}},
+            ]
+        ),
         "AIRFLOW__CORE__EXECUTOR": executor,
         "AIRFLOW__CORE__PARALLELISM": str(settings.parallelism),
         "AIRFLOW__CORE__FERNET_KEY": creds.fernet_key,
@@ -104,6 +114,8 @@ def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "Loca
         "AIRFLOW_CONN_DB_POSTGRE": _postgres_connection(settings, creds),
         "AIRFLOW_CONN_OPENSEA_API": _opensea_connection(settings, creds),
         "PYTHONDONTWRITEBYTECODE": "",
+        # 2.3 s less per process and per task: see _import_shims/rfc3987_syntax.
+        "PYTHONPATH": str(Path(__file__).parent / "_import_shims"),
     }
     if executor == "CeleryExecutor":
         env.update(celery_env(settings, creds))

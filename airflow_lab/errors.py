@@ -14,6 +14,11 @@ class LabError(Exception):
         self.hint = hint
         super().__init__(f"{message}{': ' + hint if hint else ''}")
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of printing a traceback: a notebook shows one
+        # line that says what to do, and papermill still stops at this cell.
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 class PortBusyError(LabError):
     """A port the stack needs is held by another process."""

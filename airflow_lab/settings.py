@@ -67,6 +67,11 @@ class Settings:
         return self.home / "airflow"
 
     @property
+    def learner_dags(self) -> Path:
+        """A second DAG folder for DAGs the notebooks write, so the repo's ``dags/`` stays clean."""
+        return self.home / "dags"
+
+    @property
     def logs_dir(self) -> Path:
         return self.home / "logs"
 

@@ -214,6 +214,7 @@ def up(settings: Settings | None = None, profile: str = "core", jupyter: bool = 
             plain_report(f"{line}  [{time.monotonic() - t0:.1f} s]")
 
         creds = load_credentials(settings)
+        settings.learner_dags.mkdir(parents=True, exist_ok=True)
         running = supervisor_running(settings)
         if running and current_profile(settings) != profile:
             raise LabError(

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
@@ -235,7 +235,7 @@ default_args = {
 with DAG(
     dag_id="nft-pipeline",
     schedule="@daily",  # seed: schedule_interval= (removed in Airflow 3)
-    start_date=datetime(2021, 1, 1, tzinfo=timezone.utc),  # seed: naive datetime
+    start_date=datetime(2021, 1, 1, tzinfo=UTC),  # seed: naive datetime
     catchup=False,
     default_args=default_args,
     tags=["nft"],

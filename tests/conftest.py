@@ -12,3 +12,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("AIRFLOW_LAB_HOME", str(ROOT / ".lab-test"))
 os.environ.setdefault("AIRFLOW_LAB_PORT_OFFSET", "100")
+
+import psutil  # noqa: E402
+import pytest  # noqa: E402
+
+from airflow_lab import stack  # noqa: E402
+from airflow_lab.api import AirflowApi  # noqa: E402
+from airflow_lab.settings import Settings, load_settings  # noqa: E402
+from airflow_lab.stack import _supervisor_tree  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def lab() -> Settings:
+    """The live test stack, started once per session (real PostgreSQL, Airflow, HTTP).
+
+    At the end it is stopped, and the session fails if any process it started is
+    still alive or any of its ports still listens: `down` leaves nothing behind.
+    """
+    settings = load_settings()
+    lines: list[str] = []
+    seconds = stack.up(settings, report=lines.append)
+    print(f"\nlab stack up in {seconds:.1f} s at {settings.home}:\n  " + "\n  ".join(lines))
+    procs = _supervisor_tree(settings)
+    yield settings
+    stack.down(settings)
+    time.sleep(0.2)
+    alive = [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    from airflow_lab.services import port_open
+
+    listening = [port for port in settings.ports().values() if port_open(settings.host, port)]
+    assert not alive, f"down left processes behind: {[(p.pid, p.name()) for p in alive]}"
+    assert not listening, f"down left ports listening: {listening}"
+
+
+@pytest.fixture(scope="session")
+def api(lab: Settings) -> AirflowApi:
+    return AirflowApi(lab)
+
+

@@ -41,7 +41,11 @@ def load_dag_module(name: str = "nft_pipeline") -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"_dag_{name}", DAGS_FOLDER / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    dont_write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)  # no __pycache__ left in dags/
+    finally:
+        sys.dont_write_bytecode = dont_write_bytecode
     return module
 
 

@@ -1,0 +1,95 @@
+"""The course, executed as tests: every notebook top to bottom against the live stack.
+
+Notebooks are found by glob (never a hand list) and run in name order with
+papermill; a failure names the notebook and the cell and shows the error. Cells
+marked ``# NBVAL_CHECK_OUTPUT`` must print what the committed notebook shows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from airflow_lab.settings import PROJECT_ROOT, Settings
+
+NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TIMINGS: dict[str, float] = {}
+
+
+def _text(output: dict) -> str:
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    data = output.get("data", {})
+    return data.get("text/plain", "")
+
+
+def _checked_outputs(nb) -> list[tuple[int, str]]:
+    return [
+        (i, ANSI.sub("", "".join(_text(o) for o in cell.get("outputs", []))).strip())
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and "# NBVAL_CHECK_OUTPUT" in cell.source
+    ]
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(path: Path, lab: Settings, tmp_path: Path) -> None:
+    import papermill as pm
+
+    out = tmp_path / path.name
+    t0 = time.monotonic()
+    try:
+        pm.execute_notebook(str(path), str(out), cwd=str(path.parent), kernel_name="python3",
+                            progress_bar=False, request_save_on_cell_execute=False,
+                            parameters={"lab_home": str(lab.home)})
+    except pm.PapermillExecutionError as e:
+        pytest.fail(f"{path.name}, cell {e.exec_count} (index {e.cell_index}): "
+                    f"{e.ename}: {ANSI.sub('', e.evalue)}", pytrace=False)
+    TIMINGS[path.stem] = time.monotonic() - t0
+    committed = dict(_checked_outputs(nbformat.read(path, as_version=4)))
+    for index, text in _checked_outputs(nbformat.read(out, as_version=4)):
+        assert text == committed.get(index), (
+            f"{path.name} cell {index}: output differs from the committed notebook\n"
+            f"--- committed\n{committed.get(index)}\n--- now\n{text}"
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_notebook_reads_well(path: Path) -> None:
+    """Committed with outputs of a real run: executed in order, no error outputs."""
+    nb = nbformat.read(path, as_version=4)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    assert all(c is not None for c in counts), f"{path.name} has unexecuted code cells"
+    assert counts == sorted(counts), f"{path.name} cells were executed out of order: {counts}"
+    errors = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+        for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
+    # A cell may show an error on purpose only when tagged raises-exception.
+    tagged = {i for i, c in enumerate(nb.cells) if "raises-exception" in c.get("metadata", {}).get("tags", [])}
+    assert set(errors) <= tagged, f"{path.name} has error outputs in cells {sorted(set(errors) - tagged)}"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), "first cell must be a title"
+    params = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert params, f"{path.name} has no cell tagged 'parameters' for papermill"
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
+    assert "what you will learn" in text and "recap" in text, f"{path.name} lacks its learning goals or recap"
+
+
+def test_readme_links_every_notebook() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    missing = [p.name for p in NOTEBOOKS if f"notebooks/{p.name}" not in readme]
+    assert not missing, f"README.md does not link: {missing}"
+
+
+def teardown_module() -> None:
+    if TIMINGS:
+        results = PROJECT_ROOT / ".lab-test" / "notebook-timings.json"
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(json.dumps(TIMINGS, indent=2))
