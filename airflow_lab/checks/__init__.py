@@ -8,9 +8,13 @@ learner sees one helpful line instead of a traceback.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from airflow_lab.errors import CheckFailed
 
-__all__ = ["CheckFailed", "expect", "passed"]
+__all__ = ["CheckFailed", "exercise", "expect", "passed"]
 
 
 def expect(condition: bool, problem: str, hint: str = "") -> None:
@@ -24,3 +28,23 @@ def passed(message: str) -> str:
     line = f"✓ Correct: {message}"
     print(line)
     return line
+
+
+def exercise(hint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a checker: ``None`` means "not tried yet", so print the hint and move on.
+
+    That keeps a notebook runnable top to bottom (in CI and for a reader) while a
+    real but wrong answer still fails with the checker's message.
+    """
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def checker(answer: Any, lab: Any = None) -> Any:
+            if answer is None:
+                print(f"… Not answered yet. Hint: {hint}")
+                return None
+            return fn(answer, lab)
+
+        return checker
+
+    return wrap
