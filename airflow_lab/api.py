@@ -22,8 +22,14 @@ TERMINAL_RUN_STATES = {"success", "failed"}
 class AirflowApi:
     """Talks to the lab's api-server as the ``admin`` user."""
 
-    def __init__(self, settings: Settings | None = None, *, base_url: str | None = None,
-                 username: str = "admin", password: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        base_url: str | None = None,
+        username: str = "admin",
+        password: str | None = None,
+    ) -> None:
         self.settings = settings or load_settings()
         self.base_url = (base_url or self.settings.api_url).rstrip("/")
         self.username = username
@@ -35,7 +41,9 @@ class AirflowApi:
     def token(self) -> str:
         """A JWT for the REST API: ``POST /auth/token`` with the user's login."""
         if self._token is None:
-            password = self._password or load_credentials(self.settings, create=False).admin_password
+            password = (
+                self._password or load_credentials(self.settings, create=False).admin_password
+            )
             try:
                 resp = self.session.post(
                     f"{self.base_url}/auth/token",
@@ -53,8 +61,13 @@ class AirflowApi:
         """One REST call; returns the decoded JSON (or None for an empty body)."""
         headers = {"Authorization": f"Bearer {self.token()}"}
         try:
-            resp = self.session.request(method, f"{self.base_url}{path}", headers=headers,
-                                        timeout=kwargs.pop("timeout", 30), **kwargs)
+            resp = self.session.request(
+                method,
+                f"{self.base_url}{path}",
+                headers=headers,
+                timeout=kwargs.pop("timeout", 30),
+                **kwargs,
+            )
         except requests.ConnectionError as e:
             raise StackDownError(f"the Airflow API at {self.base_url}") from e
         if resp.status_code == 401 and self._token:
@@ -91,8 +104,13 @@ class AirflowApi:
         return self.get("/api/v2/importErrors")["import_errors"]
 
     # ---- runs ----
-    def trigger(self, dag_id: str, logical_date: str | None = None, conf: dict | None = None,
-                run_id: str | None = None) -> dict:
+    def trigger(
+        self,
+        dag_id: str,
+        logical_date: str | None = None,
+        conf: dict | None = None,
+        run_id: str | None = None,
+    ) -> dict:
         """``POST /api/v2/dags/{dag_id}/dagRuns``: create a DagRun now."""
         body: dict[str, Any] = {"logical_date": logical_date, "conf": conf or {}}
         if run_id:
@@ -109,8 +127,9 @@ class AirflowApi:
         return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
 
     def clear_run(self, dag_id: str, run_id: str) -> dict:
-        return self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/clear",
-                            json={"dry_run": False})
+        return self.request(
+            "POST", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/clear", json={"dry_run": False}
+        )
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
@@ -122,12 +141,14 @@ class AirflowApi:
         content = data.get("content", "")
         if isinstance(content, list):
             return "\n".join(
-                str(item.get("event", item)) if isinstance(item, dict) else str(item) for item in content
+                str(item.get("event", item)) if isinstance(item, dict) else str(item)
+                for item in content
             )
         return str(content)
 
-    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 120,
-                     interval: float = 0.3) -> dict:
+    def wait_for_run(
+        self, dag_id: str, run_id: str, timeout: float = 120, interval: float = 0.3
+    ) -> dict:
         """Poll the DagRun until it succeeds or fails; never a fixed sleep."""
         deadline = time.monotonic() + timeout
         while True:
@@ -141,8 +162,13 @@ class AirflowApi:
                 )
             time.sleep(interval)
 
-    def run_dag(self, dag_id: str, logical_date: str | None = None, conf: dict | None = None,
-                timeout: float = 120) -> dict:
+    def run_dag(
+        self,
+        dag_id: str,
+        logical_date: str | None = None,
+        conf: dict | None = None,
+        timeout: float = 120,
+    ) -> dict:
         """Unpause, trigger and wait: what `airflow-lab demo` and the tests do."""
         self.set_paused(dag_id, False)
         run = self.trigger(dag_id, logical_date, conf)

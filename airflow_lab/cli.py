@@ -17,8 +17,11 @@ from rich.table import Table
 from airflow_lab.errors import LabError
 from airflow_lab.settings import DAG_ID, load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Run the airflow-lab stack: Airflow 3.3, PostgreSQL and the NFT API, no Docker.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Run the airflow-lab stack: Airflow 3.3, PostgreSQL and the NFT API, no Docker.",
+)
 console = Console(highlight=False)
 
 
@@ -30,24 +33,33 @@ def _where(settings) -> None:
     from airflow_lab.credentials import load_credentials
 
     creds = load_credentials(settings, create=False)
-    console.print(f"  Airflow UI   {settings.api_url}   (user admin, password in {settings.passwords_file})")
+    console.print(
+        f"  Airflow UI   {settings.api_url}   (user admin, password in {settings.passwords_file})"
+    )
     console.print(f"  NFT API      {settings.nft_api_url}/health")
-    console.print(f"  PostgreSQL   {settings.host}:{settings.postgres_port}" if settings.embedded_postgres
-                  else "  PostgreSQL   external (AIRFLOW_LAB_DATABASE_URL)")
+    console.print(
+        f"  PostgreSQL   {settings.host}:{settings.postgres_port}"
+        if settings.embedded_postgres
+        else "  PostgreSQL   external (AIRFLOW_LAB_DATABASE_URL)"
+    )
     console.print(f"  airflow CLI  set -a; source {settings.env_file}; set +a")
     del creds
 
 
 @app.command()
 def up(
-    profile: Annotated[str, typer.Option(help="core (LocalExecutor) or celery (CeleryExecutor, 2 workers)")] = "core",
+    profile: Annotated[
+        str, typer.Option(help="core (LocalExecutor) or celery (CeleryExecutor, 2 workers)")
+    ] = "core",
     jupyter: Annotated[bool, typer.Option(help="also start JupyterLab on the notebooks")] = False,
 ) -> None:
     """Start the stack (idempotent): PostgreSQL, migration, Airflow, the NFT API."""
     from airflow_lab import stack
 
     if profile not in ("core", "celery"):
-        raise LabError(f"unknown profile '{profile}'", hint="use --profile core or --profile celery")
+        raise LabError(
+            f"unknown profile '{profile}'", hint="use --profile core or --profile celery"
+        )
     settings = load_settings()
     console.print(f"Starting the lab stack in {settings.home} (profile {profile})")
     seconds = stack.up(settings, profile=profile, jupyter=jupyter, report=_report)
@@ -63,8 +75,12 @@ def lab() -> None:
     from airflow_lab.credentials import load_credentials
 
     settings = load_settings()
-    seconds = stack.up(settings, profile=stack.current_profile(settings) if settings.secrets_file.exists()
-                       else "core", jupyter=True, report=_report)
+    seconds = stack.up(
+        settings,
+        profile=stack.current_profile(settings) if settings.secrets_file.exists() else "core",
+        jupyter=True,
+        report=_report,
+    )
     if seconds:
         console.print(f"[bold]Ready in {seconds:.1f} s.[/bold]")
     creds = load_credentials(settings, create=False)
@@ -88,12 +104,19 @@ def status() -> None:
     settings = load_settings()
     rows = stack.status(settings)
     if not rows:
-        console.print(f"The stack in {settings.home} is not running. Start it with `airflow-lab up`.")
+        console.print(
+            f"The stack in {settings.home} is not running. Start it with `airflow-lab up`."
+        )
         raise typer.Exit(1)
     table = Table("service", "state", "pid", "port", "health")
     for row in rows:
-        table.add_row(row.name, row.state, str(row.pid or "-"), str(row.port or "-"),
-                      "[green]healthy[/green]" if row.healthy else "[red]unhealthy[/red]")
+        table.add_row(
+            row.name,
+            row.state,
+            str(row.pid or "-"),
+            str(row.port or "-"),
+            "[green]healthy[/green]" if row.healthy else "[red]unhealthy[/red]",
+        )
     console.print(table)
     if not all(r.healthy for r in rows):
         raise typer.Exit(1)
@@ -106,7 +129,11 @@ def doctor() -> None:
 
     problems = 0
     for check in run_checks(load_settings()):
-        mark = {"ok": "[green]ok[/green]  ", "warn": "[yellow]warn[/yellow]", "fail": "[red]FAIL[/red]"}[check.level]
+        mark = {
+            "ok": "[green]ok[/green]  ",
+            "warn": "[yellow]warn[/yellow]",
+            "fail": "[red]FAIL[/red]",
+        }[check.level]
         console.print(f"  {mark} {check.name:<14} {check.message}")
         problems += check.level == "fail"
     if problems:
@@ -143,7 +170,9 @@ def demo(limit: Annotated[int, typer.Option(help="NFTs to fetch")] = 20) -> None
     t0 = time.monotonic()
     console.print(f"POST {settings.api_url}/api/v2/dags/{DAG_ID}/dagRuns ...")
     run = api.run_dag(DAG_ID, conf={"limit": limit})
-    console.print(f"run {run['dag_run_id']}: [bold]{run['state']}[/bold] in {time.monotonic() - t0:.1f} s")
+    console.print(
+        f"run {run['dag_run_id']}: [bold]{run['state']}[/bold] in {time.monotonic() - t0:.1f} s"
+    )
     rows = db.nft_rows(settings)
     table = Table("token_id", "name", "image_url", title=f"nfts ({len(rows)} rows)")
     for rec in rows.head(limit).itertuples(index=False):

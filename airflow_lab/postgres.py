@@ -98,7 +98,9 @@ def ensure_initialized(settings: Settings, creds: Credentials) -> bool:
     finally:
         pwfile.unlink(missing_ok=True)
     if result.returncode != 0:
-        raise LabError(f"initdb failed: {result.stderr.strip()[-400:]}", hint="run `airflow-lab reset`")
+        raise LabError(
+            f"initdb failed: {result.stderr.strip()[-400:]}", hint="run `airflow-lab reset`"
+        )
     return True
 
 

@@ -59,8 +59,21 @@ def _valkey_command(settings: Settings) -> str | None:
     data = settings.home / "broker"
     data.mkdir(parents=True, exist_ok=True)
     return shlex.join(
-        [binary, "--bind", settings.host, "--port", str(settings.broker_port), "--dir", str(data),
-         "--save", "", "--appendonly", "no", "--protected-mode", "yes"]
+        [
+            binary,
+            "--bind",
+            settings.host,
+            "--port",
+            str(settings.broker_port),
+            "--dir",
+            str(data),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ]
     )
 
 
@@ -71,8 +84,13 @@ def build_services(settings: Settings, creds: Credentials, profile: str = "core"
     services: list[Service] = []
     if settings.embedded_postgres:
         services.append(
-            Service("postgres", postgres.server_command(settings), settings.postgres_port,
-                    user=postgres.run_as(), stopsignal="INT")
+            Service(
+                "postgres",
+                postgres.server_command(settings),
+                settings.postgres_port,
+                user=postgres.run_as(),
+                stopsignal="INT",
+            )
         )
     services += [
         Service("api-server", _airflow(settings, "api-server"), settings.api_port, env),
@@ -82,8 +100,17 @@ def build_services(settings: Settings, creds: Credentials, profile: str = "core"
         Service("triggerer", _airflow(settings, "triggerer", "--skip-serve-logs"), None, env),
         Service(
             "nft-api",
-            shlex.join([sys.executable, "-m", "airflow_lab.nft_api", "--host", settings.host,
-                        "--port", str(settings.nft_api_port)]),
+            shlex.join(
+                [
+                    sys.executable,
+                    "-m",
+                    "airflow_lab.nft_api",
+                    "--host",
+                    settings.host,
+                    "--port",
+                    str(settings.nft_api_port),
+                ]
+            ),
             settings.nft_api_port,
             {"AIRFLOW_LAB_NFT_API_KEY": creds.nft_api_key},
         ),
@@ -99,20 +126,39 @@ def build_services(settings: Settings, creds: Credentials, profile: str = "core"
             services.append(
                 Service(
                     f"worker-{i}",
-                    _airflow(settings, "celery", "worker", "--celery-hostname", f"worker-{i}@lab",
-                             "--concurrency", "2", "--skip-serve-logs"),
-                    None, {**env, "TMPDIR": str(workdir)}, profile="celery", directory=workdir,
+                    _airflow(
+                        settings,
+                        "celery",
+                        "worker",
+                        "--celery-hostname",
+                        f"worker-{i}@lab",
+                        "--concurrency",
+                        "2",
+                        "--skip-serve-logs",
+                    ),
+                    None,
+                    {**env, "TMPDIR": str(workdir)},
+                    profile="celery",
+                    directory=workdir,
                 )
             )
     services.append(
         Service(
             "jupyter",
-            shlex.join([str(venv_bin() / "jupyter"), "lab", "--no-browser", "--ip", settings.host,
-                        "--port", str(settings.jupyter_port),
-                        f"--ServerApp.root_dir={settings.notebooks_folder}"]),
+            shlex.join(
+                [
+                    str(venv_bin() / "jupyter"),
+                    "lab",
+                    "--no-browser",
+                    "--ip",
+                    settings.host,
+                    "--port",
+                    str(settings.jupyter_port),
+                    f"--ServerApp.root_dir={settings.notebooks_folder}",
+                ]
+            ),
             settings.jupyter_port,
-            {**env, "JUPYTER_TOKEN": creds.jupyter_token,
-             "AIRFLOW_LAB_HOME": str(settings.home)},
+            {**env, "JUPYTER_TOKEN": creds.jupyter_token, "AIRFLOW_LAB_HOME": str(settings.home)},
             profile="jupyter",
         )
     )

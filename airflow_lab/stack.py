@@ -61,7 +61,7 @@ def _quiet(_: str) -> None:
 def stack_lock(settings: Settings) -> Iterator[None]:
     """Serialise up/down/reset: a second caller is told, not queued."""
     settings.run_dir.mkdir(parents=True, exist_ok=True)
-    fh = open(settings.run_dir / "stack.lock", "w")  # noqa: SIM115 - held for the block
+    fh = open(settings.run_dir / "stack.lock", "w")
     try:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -138,34 +138,49 @@ def _start_supervisord(settings: Settings) -> None:
     )
     if result.returncode != 0 or not wait_for(lambda: supervisor_running(settings), 10):
         raise ServiceError(
-            "supervisord", f"did not start (exit {result.returncode})",
+            "supervisord",
+            f"did not start (exit {result.returncode})",
             str(settings.logs_dir / "supervisord.log"),
         )
 
 
-def _start_service(settings: Settings, name: str, healthy: Callable[[str], bool], timeout: float) -> None:
+def _start_service(
+    settings: Settings, name: str, healthy: Callable[[str], bool], timeout: float
+) -> None:
     state = process_table(settings).get(name, {}).get("statename")
     if state not in ("RUNNING", "STARTING"):
         try:
             supervisor(settings).startProcess(name, False)
         except Exception as e:  # xmlrpc Fault: ALREADY_STARTED etc.
             if "ALREADY_STARTED" not in str(e):
-                raise ServiceError(name, f"could not start: {e}", str(settings.logs_dir / f"{name}.log")) from e
+                raise ServiceError(
+                    name, f"could not start: {e}", str(settings.logs_dir / f"{name}.log")
+                ) from e
     if not wait_for(lambda: healthy(name), timeout):
         state = process_table(settings).get(name, {}).get("statename", "?")
         raise ServiceError(
-            name, f"not healthy after {timeout:.0f} s (state {state})",
+            name,
+            f"not healthy after {timeout:.0f} s (state {state})",
             str(settings.logs_dir / f"{name}.log"),
         )
 
 
-def airflow_cli(settings: Settings, creds: Credentials, *args: str, timeout: float = 300,
-                executor: str = "LocalExecutor") -> subprocess.CompletedProcess:
+def airflow_cli(
+    settings: Settings,
+    creds: Credentials,
+    *args: str,
+    timeout: float = 300,
+    executor: str = "LocalExecutor",
+) -> subprocess.CompletedProcess:
     """Run ``airflow <args>`` against this lab: its config, its metastore, its connections."""
     env = {**os.environ, **airflow_env(settings, creds, executor=executor)}
     return subprocess.run(
-        [str(venv_bin() / "airflow"), *args], env=env, capture_output=True, text=True,
-        timeout=timeout, check=False,
+        [str(venv_bin() / "airflow"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -201,8 +216,12 @@ def current_profile(settings: Settings) -> str:
     return path.read_text().strip() if path.exists() else "core"
 
 
-def up(settings: Settings | None = None, profile: str = "core", jupyter: bool = False,
-       report: Report = _quiet) -> float:
+def up(
+    settings: Settings | None = None,
+    profile: str = "core",
+    jupyter: bool = False,
+    report: Report = _quiet,
+) -> float:
     """Start the stack; returns seconds taken (0.0 when it was already healthy)."""
     settings = settings or load_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -222,22 +241,36 @@ def up(settings: Settings | None = None, profile: str = "core", jupyter: bool = 
                 hint=f"run `airflow-lab down` first, then `airflow-lab up --profile {profile}`",
             )
         services = build_services(settings, creds, profile)
-        wanted = [s for s in services if s.profile in ("core", profile) or (jupyter and s.profile == "jupyter")]
+        wanted = [
+            s
+            for s in services
+            if s.profile in ("core", profile) or (jupyter and s.profile == "jupyter")
+        ]
         healthy = health_checker(settings, creds)
         if running and all(healthy(s.name) for s in wanted):
             report("the stack is already up and healthy: nothing to do")
             return 0.0
         if not running:
             check_ports(wanted)
-            if profile == "celery" and not settings.broker_url and not any(s.name == "broker" for s in services):
+            if (
+                profile == "celery"
+                and not settings.broker_url
+                and not any(s.name == "broker" for s in services)
+            ):
                 from airflow_lab.errors import MissingBinaryError
 
                 raise MissingBinaryError(
                     "no Redis-protocol broker found",
                     hint="install valkey-server or redis-server, or set AIRFLOW_LAB_BROKER_URL=redis://HOST:PORT/0",
                 )
-        write_env_file(settings, airflow_env(settings, creds,
-                                             executor="CeleryExecutor" if profile == "celery" else "LocalExecutor"))
+        write_env_file(
+            settings,
+            airflow_env(
+                settings,
+                creds,
+                executor="CeleryExecutor" if profile == "celery" else "LocalExecutor",
+            ),
+        )
         try:
             if settings.embedded_postgres and postgres.ensure_initialized(settings, creds):
                 report("postgres    initialised a new data directory")
@@ -258,14 +291,20 @@ def up(settings: Settings | None = None, profile: str = "core", jupyter: bool = 
             rest = [n for n in order if n != "postgres"]
             # Start everything, then wait: the processes boot in parallel on two cores.
             for name in rest:
-                if process_table(settings).get(name, {}).get("statename") not in ("RUNNING", "STARTING"):
+                if process_table(settings).get(name, {}).get("statename") not in (
+                    "RUNNING",
+                    "STARTING",
+                ):
                     supervisor(settings).startProcess(name, False)
             for name in rest:
                 _start_service(settings, name, healthy, 90)
                 report(f"{name:<11} healthy")
             if not wait_for(lambda: _dag_parsed(settings), 60, 0.5):
-                raise ServiceError("dag-processor", f"did not parse {DAG_ID} within 60 s",
-                                   str(settings.logs_dir / "dag-processor.log"))
+                raise ServiceError(
+                    "dag-processor",
+                    f"did not parse {DAG_ID} within 60 s",
+                    str(settings.logs_dir / "dag-processor.log"),
+                )
             report(f"dags        {DAG_ID} parsed")
         except BaseException:
             # Ctrl-C or a failure: stop what we started rather than leave it half-up.
@@ -331,8 +370,15 @@ def status(settings: Settings | None = None) -> list[ServiceStatus]:
         state = info["statename"]
         if svc.profile == "jupyter" and state == "STOPPED":
             continue
-        rows.append(ServiceStatus(svc.name, state, info["pid"] or None, svc.port,
-                                  state == "RUNNING" and healthy(svc.name)))
+        rows.append(
+            ServiceStatus(
+                svc.name,
+                state,
+                info["pid"] or None,
+                svc.port,
+                state == "RUNNING" and healthy(svc.name),
+            )
+        )
     return rows
 
 

@@ -19,15 +19,21 @@ It is the seed's DAG (written for Airflow 2.3) with every defect fixed:
 | CSV that breaks on commas, quotes and newlines in names | the rows travel as JSON and are stored exactly |
 | a rerun fails on the primary key | `INSERT ... ON CONFLICT (token_id) DO UPDATE`: a rerun updates |
 
+**Waiting for the API.** `is_api_available` pokes every 2 s for up to 60 s. A
+429 or 5xx answer, a refused connection or a timeout mean "not ready yet, poke
+again"; any other 4xx (a wrong key or slug) fails at once, since waiting cannot
+fix it. `extract_nft` retries twice, 3 s apart, and fails clearly on malformed
+JSON.
+
 Trigger it with `collection` (an OpenSea slug) and `limit` (1 to 200 NFTs) to
 read another collection or page size.
 
 **Bad input.** A response that is not a JSON object with an `nfts` list, and a
 page without NFTs, fail `process_nft` with a message naming the collection;
 nothing is written. Single bad records do not stop the load: a record without an
-identifier is skipped, a missing or null `name`/`image_url` is stored as `""`
-(the table says NOT NULL), characters PostgreSQL text cannot hold (NUL, lone
-surrogates) become U+FFFD, and when an identifier repeats on a page the last
+identifier is skipped; a missing, null or non-text `name`/`image_url` is stored
+as `""` (the table says NOT NULL); characters PostgreSQL text cannot hold (NUL,
+lone surrogates) become U+FFFD; when an identifier repeats on a page, the last
 record wins. Each of these is logged with its token id (or record index).
 
 **Limit.** The table keeps the seed's schema: `token_id` is the key, so two
@@ -66,8 +72,8 @@ CREATE TABLE IF NOT EXISTS nfts (
 """
 
 # One statement, so one transaction: the page is stored completely or not at all.
-# The rows arrive as ONE JSON parameter (%(rows)s): the driver sends it as data,
-# so commas, quotes, newlines or "'); DROP TABLE nfts;--" in a name are just text.
+# The rows arrive as ONE JSON parameter, %(rows)s: the driver passes it as a value,
+# never as SQL, so commas, quotes, newlines or "'); DROP TABLE nfts;--" stay text.
 # ON CONFLICT makes a rerun of the same day update rows instead of failing on the
 # primary key; the WHERE skips rows that did not change.
 UPSERT_SQL = """

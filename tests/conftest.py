@@ -36,8 +36,7 @@ def lab() -> Settings:
     procs = _supervisor_tree(settings)
     yield settings
     stack.down(settings)
-    time.sleep(0.2)
-    alive = [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    _, alive = psutil.wait_procs(procs, timeout=5)
     from airflow_lab.services import port_open
 
     listening = [port for port in settings.ports().values() if port_open(settings.host, port)]
@@ -48,5 +47,3 @@ def lab() -> Settings:
 @pytest.fixture(scope="session")
 def api(lab: Settings) -> AirflowApi:
     return AirflowApi(lab)
-
-

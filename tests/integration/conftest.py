@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-
-
 _counter = iter(range(1_000_000))
 
 

@@ -16,8 +16,12 @@ LIMIT = 20
 
 def served_page(lab: Settings, limit: int = LIMIT) -> list[dict]:
     key = load_credentials(lab, create=False).nft_api_key
-    resp = requests.get(f"{lab.nft_api_url}/api/v2/collection/{lab.collection}/nfts",
-                        params={"limit": limit}, headers={"x-api-key": key}, timeout=10)
+    resp = requests.get(
+        f"{lab.nft_api_url}/api/v2/collection/{lab.collection}/nfts",
+        params={"limit": limit},
+        headers={"x-api-key": key},
+        timeout=10,
+    )
     resp.raise_for_status()
     return resp.json()["nfts"]
 
@@ -26,7 +30,9 @@ def stored(lab: Settings) -> dict[str, tuple[str, str]]:
     return {r.token_id: (r.name, r.image_url) for r in db.nft_rows(lab).itertuples(index=False)}
 
 
-def test_run_succeeds_and_stores_exactly_what_the_api_served(lab: Settings, api: AirflowApi) -> None:
+def test_run_succeeds_and_stores_exactly_what_the_api_served(
+    lab: Settings, api: AirflowApi
+) -> None:
     run = api.run_dag(DAG_ID, unique_logical_date(), {"limit": LIMIT})
     assert run["state"] == "success", api.task_instances(DAG_ID, run["dag_run_id"])
     rows = stored(lab)
@@ -37,7 +43,9 @@ def test_run_succeeds_and_stores_exactly_what_the_api_served(lab: Settings, api:
     assert any("\n" in name for name, _ in rows.values())
 
 
-def test_rerun_of_the_same_logical_date_changes_no_row_count(lab: Settings, api: AirflowApi) -> None:
+def test_rerun_of_the_same_logical_date_changes_no_row_count(
+    lab: Settings, api: AirflowApi
+) -> None:
     run = api.run_dag(DAG_ID, unique_logical_date(), {"limit": LIMIT})
     assert run["state"] == "success"
     before = stored(lab)
@@ -49,13 +57,17 @@ def test_rerun_of_the_same_logical_date_changes_no_row_count(lab: Settings, api:
     assert stored(lab) == before
 
 
-def test_failing_api_fails_the_task_clearly_and_leaves_the_table(lab: Settings, api: AirflowApi) -> None:
+def test_failing_api_fails_the_task_clearly_and_leaves_the_table(
+    lab: Settings, api: AirflowApi
+) -> None:
     api.run_dag(DAG_ID, unique_logical_date(), {"limit": LIMIT})
     before = stored(lab)
     key = load_credentials(lab, create=False).nft_api_key
     admin = f"{lab.nft_api_url}/admin/faults"
     # malformed JSON: the sensor sees 200, extract_nft cannot decode the body
-    requests.post(admin, json={"kind": "malformed"}, headers={"x-api-key": key}, timeout=5).raise_for_status()
+    requests.post(
+        admin, json={"kind": "malformed"}, headers={"x-api-key": key}, timeout=5
+    ).raise_for_status()
     try:
         run = api.run_dag(DAG_ID, unique_logical_date(), {"limit": 40})
     finally:

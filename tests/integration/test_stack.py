@@ -29,7 +29,12 @@ def test_second_up_does_nothing_and_says_so(lab: Settings) -> None:
 
 
 def test_cli_status_exits_zero_on_a_healthy_stack(lab: Settings) -> None:
-    result = subprocess.run([sys.executable, "-m", "airflow_lab.cli", "status"], capture_output=True, text=True, env=os.environ)
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow_lab.cli", "status"],
+        capture_output=True,
+        text=True,
+        env=os.environ,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "api-server" in result.stdout and "unhealthy" not in result.stdout
 
@@ -37,7 +42,8 @@ def test_cli_status_exits_zero_on_a_healthy_stack(lab: Settings) -> None:
 def test_everything_listens_on_loopback_only(lab: Settings) -> None:
     pids = {p.pid for p in stack._supervisor_tree(lab)}
     listening = [
-        c for c in psutil.net_connections(kind="inet")
+        c
+        for c in psutil.net_connections(kind="inet")
         if c.status == psutil.CONN_LISTEN and c.pid in pids
     ]
     assert listening, "found no listening sockets of the stack"
@@ -57,6 +63,7 @@ def test_endpoints_refuse_requests_without_login(lab: Settings) -> None:
     assert requests.get(f"{lab.api_url}/api/v2/dags", timeout=5).status_code == 401
     nft = requests.get(f"{lab.nft_api_url}/api/v2/collection/{lab.collection}/nfts", timeout=5)
     assert nft.status_code == 401
-    bad = requests.post(f"{lab.api_url}/auth/token", json={"username": "admin", "password": "admin"},
-                        timeout=5)
+    bad = requests.post(
+        f"{lab.api_url}/auth/token", json={"username": "admin", "password": "admin"}, timeout=5
+    )
     assert bad.status_code == 401, "admin/admin must not log in"

@@ -45,12 +45,21 @@ def test_notebook_runs_top_to_bottom(path: Path, lab: Settings, tmp_path: Path) 
     out = tmp_path / path.name
     t0 = time.monotonic()
     try:
-        pm.execute_notebook(str(path), str(out), cwd=str(path.parent), kernel_name="python3",
-                            progress_bar=False, request_save_on_cell_execute=False,
-                            parameters={"lab_home": str(lab.home)})
+        pm.execute_notebook(
+            str(path),
+            str(out),
+            cwd=str(path.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            parameters={"lab_home": str(lab.home)},
+        )
     except pm.PapermillExecutionError as e:
-        pytest.fail(f"{path.name}, cell {e.exec_count} (index {e.cell_index}): "
-                    f"{e.ename}: {ANSI.sub('', e.evalue)}", pytrace=False)
+        pytest.fail(
+            f"{path.name}, cell {e.exec_count} (index {e.cell_index}): "
+            f"{e.ename}: {ANSI.sub('', e.evalue)}",
+            pytrace=False,
+        )
     TIMINGS[path.stem] = time.monotonic() - t0
     committed = dict(_checked_outputs(nbformat.read(path, as_version=4)))
     for index, text in _checked_outputs(nbformat.read(out, as_version=4)):
@@ -68,18 +77,31 @@ def test_committed_notebook_reads_well(path: Path) -> None:
     assert all(c is not None for c in counts), f"{path.name} has unexecuted code cells"
     assert counts == sorted(counts), f"{path.name} cells were executed out of order: {counts}"
     errors = [
-        i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-        for o in c.get("outputs", []) if o.get("output_type") == "error"
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
     ]
     # A cell may show an error on purpose only when tagged raises-exception.
-    tagged = {i for i, c in enumerate(nb.cells) if "raises-exception" in c.get("metadata", {}).get("tags", [])}
-    assert set(errors) <= tagged, f"{path.name} has error outputs in cells {sorted(set(errors) - tagged)}"
+    tagged = {
+        i
+        for i, c in enumerate(nb.cells)
+        if "raises-exception" in c.get("metadata", {}).get("tags", [])
+    }
+    assert set(errors) <= tagged, (
+        f"{path.name} has error outputs in cells {sorted(set(errors) - tagged)}"
+    )
     first = nb.cells[0]
-    assert first.cell_type == "markdown" and first.source.startswith("# "), "first cell must be a title"
+    assert first.cell_type == "markdown" and first.source.startswith("# "), (
+        "first cell must be a title"
+    )
     params = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert params, f"{path.name} has no cell tagged 'parameters' for papermill"
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
-    assert "what you will learn" in text and "recap" in text, f"{path.name} lacks its learning goals or recap"
+    assert "what you will learn" in text and "recap" in text, (
+        f"{path.name} lacks its learning goals or recap"
+    )
 
 
 def test_readme_links_every_notebook() -> None:

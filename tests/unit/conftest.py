@@ -7,6 +7,7 @@ test session and deletes it afterwards.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import shutil
@@ -22,18 +23,10 @@ DAGS_FOLDER = PROJECT_ROOT / "dags"
 
 # Importing a DAG file imports Airflow, which reads (and may create) AIRFLOW_HOME.
 # Keep that away from ~/airflow unless the caller chose a home already.
-_OWN_AIRFLOW_HOME: str | None = None
 if "AIRFLOW_HOME" not in os.environ:
-    _OWN_AIRFLOW_HOME = tempfile.mkdtemp(prefix="airflow-lab-unit-home-")
-    os.environ["AIRFLOW_HOME"] = _OWN_AIRFLOW_HOME
+    os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-lab-unit-home-")
+    atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], ignore_errors=True)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _remove_own_airflow_home():
-    yield
-    if _OWN_AIRFLOW_HOME:
-        shutil.rmtree(_OWN_AIRFLOW_HOME, ignore_errors=True)
 
 
 def load_dag_module(name: str = "nft_pipeline") -> ModuleType:

@@ -1,0 +1,219 @@
+"""The lab stack beside `airflow standalone` with its defaults, measured in one run.
+
+Prints cold start (fresh home) and warm start to healthy, idle memory of the whole
+process tree (PSS, the fair share of shared pages), and nft-pipeline
+trigger-to-success (median of N). Both stacks run the same DAG against the same
+local NFT API, on ports of their own, so the comparison is like for like.
+
+Usage: python benchmarks/stack_bench.py [--runs 5] [--skip-standalone]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from airflow_lab import stack  # noqa: E402
+from airflow_lab.api import AirflowApi  # noqa: E402
+from airflow_lab.config import airflow_env, venv_bin  # noqa: E402
+from airflow_lab.settings import DAG_ID, load_settings  # noqa: E402
+
+
+def pss_mb(procs: list[psutil.Process]) -> float:
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_full_info().pss
+        except (psutil.Error, AttributeError):
+            continue
+    return total / 2**20
+
+
+def tree(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def trigger_times(api: AirflowApi, runs: int, base_date: str) -> list[float]:
+    api.set_paused(DAG_ID, False)
+    times = []
+    for i in range(runs):
+        t0 = time.monotonic()
+        run = api.trigger(DAG_ID, f"{base_date}T00:00:{i:02d}+00:00", {"limit": 20})
+        done = api.wait_for_run(DAG_ID, run["dag_run_id"], timeout=300, interval=0.1)
+        if done["state"] != "success":
+            raise SystemExit(f"run {run['dag_run_id']} ended {done['state']}")
+        times.append(time.monotonic() - t0)
+    return times
+
+
+def bench_lab(runs: int) -> dict:
+    home = Path(tempfile.mkdtemp(prefix="airflow-lab-bench-"))
+    settings = load_settings(home=home, api_port=18080, postgres_port=15433, nft_api_port=18090)
+    try:
+        cold = stack.up(settings)
+        stack.down(settings)
+        warm = stack.up(settings)
+        time.sleep(10)  # settle before reading idle memory
+        procs = stack._supervisor_tree(settings)
+        idle = pss_mb(procs)
+        times = trigger_times(AirflowApi(settings), runs, "2023-03-01")
+        return {
+            "cold_s": cold,
+            "warm_s": warm,
+            "idle_pss_mb": idle,
+            "processes": len(procs),
+            "run_median_s": statistics.median(times),
+            "runs": times,
+        }
+    finally:
+        stack.down(settings)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def bench_standalone(runs: int, nft_settings) -> dict:
+    """`airflow standalone` with defaults (SQLite, LocalExecutor), our DAG folder only."""
+    home = Path(tempfile.mkdtemp(prefix="airflow-standalone-bench-"))
+    port = 18280
+    from airflow_lab.credentials import load_credentials
+
+    lab_creds = load_credentials(nft_settings)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        # the same connections as the lab, so the same DAG runs
+        "AIRFLOW_CONN_OPENSEA_API": json.dumps(
+            {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "port": nft_settings.nft_api_port,
+                "schema": "http",
+                "extra": {"x-api-key": lab_creds.nft_api_key},
+            }
+        ),
+    }
+    env.pop("PYTHONPATH", None)
+    env["AIRFLOW_CONN_DB_POSTGRE"] = airflow_env(nft_settings, lab_creds)["AIRFLOW_CONN_DB_POSTGRE"]
+
+    def start() -> tuple[subprocess.Popen, float]:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            [str(venv_bin() / "airflow"), "standalone"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = t0 + 300
+        while time.monotonic() < deadline:
+            try:
+                health = requests.get(
+                    f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2
+                ).json()
+                if all(
+                    health.get(k, {}).get("status") == "healthy"
+                    for k in ("metadatabase", "scheduler", "triggerer", "dag_processor")
+                ):
+                    return proc, time.monotonic() - t0
+            except (requests.RequestException, ValueError):
+                pass
+            time.sleep(0.2)
+        raise SystemExit("standalone did not become healthy in 300 s")
+
+    def stop(proc: subprocess.Popen) -> None:
+        procs = tree(psutil.Process(proc.pid))
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, alive = psutil.wait_procs(procs, timeout=30)
+        for p in alive:
+            p.kill()
+
+    try:
+        proc, cold = start()
+        stop(proc)
+        proc, warm = start()
+        time.sleep(10)
+        procs = tree(psutil.Process(proc.pid))
+        idle = pss_mb(procs)
+        password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())[
+            "admin"
+        ]
+        api = AirflowApi(nft_settings, base_url=f"http://127.0.0.1:{port}", password=password)
+        deadline = time.monotonic() + 120
+        while not api.dag_exists(DAG_ID):
+            if time.monotonic() > deadline:
+                raise SystemExit("standalone never parsed nft-pipeline")
+            time.sleep(0.5)
+        times = trigger_times(api, runs, "2023-04-01")
+        stop(proc)
+        return {
+            "cold_s": cold,
+            "warm_s": warm,
+            "idle_pss_mb": idle,
+            "processes": len(procs),
+            "run_median_s": statistics.median(times),
+            "runs": times,
+        }
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-standalone", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB")
+    lab = bench_lab(args.runs)
+    rows = {"lab stack": lab}
+    if not args.skip_standalone:
+        # standalone needs an NFT API and a PostgreSQL for the DAG's connections: borrow a lab
+        home = Path(tempfile.mkdtemp(prefix="airflow-lab-bench-nft-"))
+        helper = load_settings(home=home, api_port=18380, postgres_port=15533, nft_api_port=18390)
+        try:
+            stack.up(helper)
+            rows["airflow standalone (defaults)"] = bench_standalone(args.runs, helper)
+        finally:
+            stack.down(helper)
+            shutil.rmtree(home, ignore_errors=True)
+    print(
+        f"\n{'':32} {'cold start':>11} {'warm start':>11} {'idle PSS':>10} {'procs':>6} {'run (median)':>13}"
+    )
+    for name, r in rows.items():
+        print(
+            f"{name:32} {r['cold_s']:>9.1f} s {r['warm_s']:>9.1f} s {r['idle_pss_mb']:>7.0f} MB "
+            f"{r['processes']:>6} {r['run_median_s']:>11.1f} s"
+        )
+    if len(rows) == 2:
+        a, b = rows["lab stack"], rows["airflow standalone (defaults)"]
+        print(
+            f"\nlab vs standalone: warm start {b['warm_s'] / a['warm_s']:.1f}x, "
+            f"idle memory {b['idle_pss_mb'] / a['idle_pss_mb']:.1f}x, "
+            f"trigger-to-success {b['run_median_s'] / a['run_median_s']:.1f}x"
+        )
+    print("runs (s):", {k: [round(t, 2) for t in v["runs"]] for k, v in rows.items()})
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
