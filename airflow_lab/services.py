@@ -121,23 +121,25 @@ def build_services(settings: Settings, creds: Credentials, profile: str = "core"
             if command:
                 services.append(Service("broker", command, settings.broker_port, profile="celery"))
         for i in range(1, settings.celery_workers + 1):
+            # Separate working and temp folders, and distinct host names: two "machines".
             workdir = settings.home / f"worker-{i}"
-            workdir.mkdir(parents=True, exist_ok=True)
+            (workdir / "tmp").mkdir(parents=True, exist_ok=True)
+            worker_env = {
+                **env,
+                "TMPDIR": str(workdir / "tmp"),
+                "AIRFLOW_LAB_HOSTNAME": f"worker-{i}",
+                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "airflow_lab.hostname.lab_hostname",
+            }
             services.append(
                 Service(
                     f"worker-{i}",
                     _airflow(
-                        settings,
-                        "celery",
-                        "worker",
-                        "--celery-hostname",
-                        f"worker-{i}@lab",
-                        "--concurrency",
-                        "2",
-                        "--skip-serve-logs",
+                        settings, "celery", "worker", "--celery-hostname", f"worker-{i}@%h",
+                        "--concurrency", "2", "--skip-serve-logs", "--without-gossip",
+                        "--without-mingle",
                     ),
                     None,
-                    {**env, "TMPDIR": str(workdir)},
+                    worker_env,
                     profile="celery",
                     directory=workdir,
                 )
