@@ -70,6 +70,11 @@ class AirflowApi:
             )
         except requests.ConnectionError as e:
             raise StackDownError(f"the Airflow API at {self.base_url}") from e
+        except requests.Timeout as e:
+            raise LabError(
+                f"{method} {path} timed out",
+                hint="the machine may be busy; check `airflow-lab status` and try again",
+            ) from e
         if resp.status_code == 401 and self._token:
             self._token = None  # expired: log in again once
             return self.request(method, path, **kwargs)

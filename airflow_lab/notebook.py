@@ -9,6 +9,7 @@ thing (the command, the REST path, the SQL), so the notebook still teaches Airfl
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import subprocess
 import time
@@ -92,6 +93,19 @@ class Lab:
         if check and proc.returncode != 0:
             raise LabError(f"`{result.command}` exited {proc.returncode}", hint=result.tail(5))
         return result
+
+    def python(self, code: str, timeout: float = 300) -> CommandResult:
+        """Run ``python -c code`` in a new process with this lab's Airflow environment.
+
+        For trying Airflow imports (e.g. a name Airflow 3 removed) without importing
+        Airflow into the notebook's kernel; prints nothing, returns the result.
+        """
+        from airflow_lab.config import airflow_env, venv_bin
+
+        env = {**os.environ, **airflow_env(self.settings, self.credentials)}
+        proc = subprocess.run([str(venv_bin() / "python"), "-c", code], env=env, capture_output=True,
+                              text=True, timeout=timeout, check=False)
+        return CommandResult(f"python -c {shlex.quote(code)}", proc.returncode, proc.stdout + proc.stderr)
 
     def sql(self, query: str, params: Any = None, *, database: str = "nft"):
         """Run a read query on the ``nft`` database or the ``airflow`` metastore; a DataFrame."""

@@ -282,7 +282,7 @@ def up(
                 supervisor(settings).reloadConfig()
             order = [s.name for s in wanted]
             if "postgres" in order:
-                _start_service(settings, "postgres", healthy, 30)
+                _start_service(settings, "postgres", healthy, 60)
                 report(f"postgres    healthy on {settings.host}:{settings.postgres_port}")
             elif not postgres.is_ready(settings, creds):
                 raise ServiceError("postgres", f"at {settings.database_url} is not reachable")
@@ -297,12 +297,12 @@ def up(
                 ):
                     supervisor(settings).startProcess(name, False)
             for name in rest:
-                _start_service(settings, name, healthy, 90)
+                _start_service(settings, name, healthy, 240)
                 report(f"{name:<11} healthy")
-            if not wait_for(lambda: _dag_parsed(settings), 60, 0.5):
+            if not wait_for(lambda: _dag_parsed(settings), 180, 0.5):
                 raise ServiceError(
                     "dag-processor",
-                    f"did not parse {DAG_ID} within 60 s",
+                    f"did not parse {DAG_ID} within 180 s",
                     str(settings.logs_dir / "dag-processor.log"),
                 )
             report(f"dags        {DAG_ID} parsed")

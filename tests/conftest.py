@@ -47,3 +47,18 @@ def lab() -> Settings:
 @pytest.fixture(scope="session")
 def api(lab: Settings) -> AirflowApi:
     return AirflowApi(lab)
+
+
+_SESSION_START = __import__("time").time()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """Print the fault summary and notebook timings that this session's tests recorded."""
+    home = Path(os.environ["AIRFLOW_LAB_HOME"])
+    for name, label in (
+        ("fault-summary.txt", "fault summary"),
+        ("notebook-timings.json", "notebook seconds"),
+    ):
+        path = home / name
+        if path.exists() and path.stat().st_mtime >= _SESSION_START:
+            terminalreporter.write_line(f"{label}: {path.read_text().strip()}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from airflow_lab.settings import PROJECT_ROOT, Settings
+from airflow_lab.settings import PROJECT_ROOT, Settings, load_settings
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -112,6 +112,6 @@ def test_readme_links_every_notebook() -> None:
 
 def teardown_module() -> None:
     if TIMINGS:
-        results = PROJECT_ROOT / ".lab-test" / "notebook-timings.json"
+        results = load_settings().home / "notebook-timings.json"
         results.parent.mkdir(parents=True, exist_ok=True)
         results.write_text(json.dumps(TIMINGS, indent=2))
