@@ -8,6 +8,8 @@ UV     := $(VENV)/bin/uv
 # The test stack lives apart from the learner's (.lab/, ports 8080...) so that
 # `make test` never disturbs a running `make lab`.
 TEST_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test AIRFLOW_LAB_PORT_OFFSET=100
+# The multi-node (celery profile) tests run after, on a stack of their own.
+CELERY_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test-celery AIRFLOW_LAB_PORT_OFFSET=150
 
 .PHONY: lab test install up down status lint format lock images bench clean
 
@@ -15,7 +17,8 @@ lab: install
 	$(VENV)/bin/airflow-lab lab
 
 test: install
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest --ignore=tests/celery $(PYTEST_ARGS)
+	$(CELERY_ENV) $(PY) -m pytest tests/celery $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 
@@ -47,4 +50,5 @@ bench: install
 clean:
 	-$(VENV)/bin/airflow-lab down
 	-$(TEST_ENV) $(VENV)/bin/airflow-lab down
-	rm -rf .lab-test
+	-$(CELERY_ENV) $(VENV)/bin/airflow-lab down
+	rm -rf .lab-test .lab-test-celery

@@ -137,6 +137,10 @@ def celery_env(settings: Settings, creds: Credentials) -> dict:
         "AIRFLOW__CELERY__BROKER_URL": broker,
         "AIRFLOW__CELERY__RESULT_BACKEND": result,
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+        # A worker that dies mid-task is noticed in 30 s (default 300 s) and its
+        # task retried elsewhere: long enough for a busy laptop, short for a lesson.
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
         "AIRFLOW__CELERY__FLOWER_HOST": settings.host,
         "AIRFLOW__CELERY__FLOWER_PORT": str(settings.flower_port),
     }

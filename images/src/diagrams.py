@@ -134,7 +134,7 @@ def dag_lifecycle() -> Canvas:
     c.title("The life of a DAG, in eight steps",
             "From a file you write to a green run in the UI (the seed's section 5, "
             "in Airflow 3's names).")
-    w, h, gap = 2.55, 1.75, 0.42
+    w, h, gap = 2.45, 1.75, 0.42
     x0 = (c.width - 4 * w - 3 * gap) / 2
     rows = (3.15, 0.55)
     cards = []
@@ -177,10 +177,10 @@ NFT_TASKS = (
 
 
 def nft_pipeline() -> Canvas:
-    c = Canvas(13.0, 5.7)
+    c = Canvas(13.7, 5.7)
     c.title("nft-pipeline: five tasks, once a day",
             "creating_table >> is_api_available >> extract_nft >> process_nft >> store_nft")
-    w, h, gap = 2.2, 1.65, 0.38
+    w, h, gap = 2.2, 1.65, 0.5
     x0 = (c.width - 5 * w - 4 * gap) / 2
     y = 2.85
     cards = []
@@ -200,7 +200,7 @@ def nft_pipeline() -> Canvas:
     for i in range(len(cards) - 1):
         a, b = cards[i], cards[i + 1]
         label = "XCom" if NFT_TASKS[i][0] in ("extract_nft", "process_nft") else None
-        c.arrow((a.right, a.cy), (b.x, b.cy), label, label_offset=(0, 0.2), label_size=8.5)
+        c.arrow((a.right, a.cy), (b.x, b.cy), label, label_offset=(0, 0.22), label_size=8.5)
 
     api = c.box(cards[1].x, 1.45, cards[2].right - cards[1].x, 0.85, "NFT API",
                 ("OpenSea v2 API, or the lab's offline copy",), kind="http",
