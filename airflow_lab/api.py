@@ -145,10 +145,17 @@ class AirflowApi:
         data = self.get(path, full_content="true")
         content = data.get("content", "")
         if isinstance(content, list):
-            return "\n".join(
-                str(item.get("event", item)) if isinstance(item, dict) else str(item)
-                for item in content
-            )
+            lines = []
+            for item in content:
+                if not isinstance(item, dict):
+                    lines.append(str(item))
+                    continue
+                lines.append(str(item.get("event", item)))
+                # A failure's exception travels in error_detail, not in the event text.
+                for exc in item.get("error_detail") or []:
+                    if isinstance(exc, dict):
+                        lines.append(f"{exc.get('exc_type')}: {exc.get('exc_value')}")
+            return "\n".join(lines)
         return str(content)
 
     def wait_for_run(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import subprocess
 import time
@@ -25,7 +26,16 @@ from airflow_lab.api import AirflowApi
 from airflow_lab.credentials import Credentials, load_credentials
 from airflow_lab.errors import LabError, StackDownError
 from airflow_lab.settings import DAG_ID, Settings, load_settings
-from airflow_lab.stack import airflow_cli, status
+from airflow_lab.stack import airflow_cli, current_profile, status
+
+#: Terminal colour and cursor codes (ESC [ ... letter).
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+#: One structlog line of Airflow: ``2026-01-01T10:00:00.123456Z [info     ] message [logger] k=v``.
+_LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT(?P<time>\d\d:\d\d:\d\d\.\d{3})\d*Z? \[(?P<level>\w+)\s*\] "
+    r"(?P<event>.*?)(?: \[[\w.]+\](?: [^\[\]]*)?)?$"
+)
 
 
 @dataclass
@@ -43,6 +53,22 @@ class CommandResult:
         """The output lines that contain any of ``words`` (case-insensitive)."""
         wanted = [w.lower() for w in words]
         return [line for line in self.output.splitlines() if any(w in line.lower() for w in wanted)]
+
+    def events(self, *words: str, width: int = 150, keep: tuple[str, ...] = ("new_state",)) -> list[str]:
+        """Like :meth:`grep`, with each Airflow log line cut to ``HH:MM:SS.mmm level message``.
+
+        Drops the date, the logger name and the ``key=value`` fields after it (but
+        those named in ``keep``), so a notebook can show what happened, and when, in
+        one short line per event.
+        """
+        events = []
+        for line in self.grep(*words):
+            match = _LOG_LINE.match(line)
+            if match:
+                fields = [f"{k}={v}" for k, v in re.findall(r" (\w+)=(\S+)", line) if k in keep]
+                line = " ".join([f"{match['time']} {match['level']:<7} {match['event'].strip()}", *fields])
+            events.append(line if len(line) <= width else line[: width - 1] + "…")
+        return events
 
     def __repr__(self) -> str:
         return f"$ {self.command}\n(exit {self.returncode})\n{self.tail()}"
@@ -85,11 +111,20 @@ class Lab:
         """How to log in to the UI, without printing the password itself."""
         return f"user 'admin', password in {self.settings.passwords_file}"
 
+    @property
+    def executor(self) -> str:
+        """The executor the running stack was started with (its profile: core or celery)."""
+        return "CeleryExecutor" if current_profile(self.settings) == "celery" else "LocalExecutor"
+
     # ---- Airflow's own interfaces ----
     def airflow(self, *args: str, timeout: float = 300, check: bool = False) -> CommandResult:
         """Run ``airflow <args>`` with this lab's configuration; print nothing, return the result."""
-        proc = airflow_cli(self.settings, self.credentials, *args, timeout=timeout)
-        result = CommandResult("airflow " + shlex.join(args), proc.returncode, proc.stdout + proc.stderr)
+        proc = airflow_cli(self.settings, self.credentials, *args, timeout=timeout,
+                           executor=self.executor)
+        # A Jupyter kernel sets FORCE_COLOR=1, so Airflow's console colours its output: strip
+        # the escape codes, or JSON output would not parse and masks would miss values.
+        result = CommandResult("airflow " + shlex.join(args), proc.returncode,
+                               _ANSI.sub("", proc.stdout + proc.stderr))
         if check and proc.returncode != 0:
             raise LabError(f"`{result.command}` exited {proc.returncode}", hint=result.tail(5))
         return result
@@ -102,10 +137,46 @@ class Lab:
         """
         from airflow_lab.config import airflow_env, venv_bin
 
-        env = {**os.environ, **airflow_env(self.settings, self.credentials)}
+        env = {**os.environ, **airflow_env(self.settings, self.credentials, executor=self.executor)}
         proc = subprocess.run([str(venv_bin() / "python"), "-c", code], env=env, capture_output=True,
                               text=True, timeout=timeout, check=False)
-        return CommandResult(f"python -c {shlex.quote(code)}", proc.returncode, proc.stdout + proc.stderr)
+        return CommandResult(f"python -c {shlex.quote(code)}", proc.returncode,
+                             _ANSI.sub("", proc.stdout + proc.stderr))
+
+    def airflow_watch(self, query: str, *args: str, database: str = "airflow",
+                      interval: float = 0.05, timeout: float = 300):
+        """Run ``airflow <args>`` and poll ``query`` while it runs: what did the command write?
+
+        Returns ``(result, seen)``: the :class:`CommandResult`, and a DataFrame of
+        every distinct row the query returned while the command ran (plus once
+        after it ended), with ``seen_at_s``, the seconds after the start it first
+        appeared. Rows that come and go (a temporary DagRun, an XCom) show up here.
+        """
+        import threading
+
+        import pandas as pd
+
+        box: dict[str, CommandResult] = {}
+        worker = threading.Thread(target=lambda: box.update(result=self.airflow(*args, timeout=timeout)))
+        t0 = time.monotonic()
+        worker.start()
+        seen: dict[tuple, float] = {}
+        columns: list[str] = []
+        while True:
+            done = not worker.is_alive()
+            frame = self.sql(query, database=database)
+            columns = list(frame.columns)
+            for row in frame.itertuples(index=False, name=None):
+                seen.setdefault(tuple(row), round(time.monotonic() - t0, 2))
+            if done:
+                break
+            time.sleep(interval)
+        worker.join()
+        if "result" not in box:
+            raise LabError(f"`airflow {shlex.join(args)}` did not finish within {timeout:.0f} s",
+                           hint="the machine may be busy; check `airflow-lab status` and try again")
+        rows = [(*row, at) for row, at in seen.items()]
+        return box["result"], pd.DataFrame(rows, columns=[*columns, "seen_at_s"])
 
     def sql(self, query: str, params: Any = None, *, database: str = "nft"):
         """Run a read query on the ``nft`` database or the ``airflow`` metastore; a DataFrame."""
@@ -113,6 +184,18 @@ class Lab:
 
     def execute(self, statement: str, params: Any = None, *, database: str = "nft") -> None:
         db.execute(statement, params, database=database, settings=self.settings)
+
+    def connection(self, database: str = "nft"):
+        """An open psycopg2 connection to ``nft`` or the ``airflow`` metastore.
+
+        For what ``sql``/``execute`` cannot show: ``COPY ... FROM STDIN``, or several
+        statements in one transaction that the notebook rolls back. Close it after use
+        (``with contextlib.closing(lab.connection()) as conn:``).
+        """
+        from airflow_lab.config import metastore_url, nft_db_url
+
+        url = (metastore_url if database == "airflow" else nft_db_url)(self.settings, self.credentials)
+        return db._connect(url)
 
     def nfts(self):
         """The pipeline's ``nfts`` table (empty if it does not exist yet)."""
@@ -181,6 +264,42 @@ class Lab:
     def reset_nfts(self) -> None:
         """Drop the pipeline's table so an exercise starts from nothing."""
         self.execute("DROP TABLE IF EXISTS nfts")
+
+    def dag_code(self, name: str, path: str | Path | None = None) -> str:
+        """A piece of a DAG file, read now, so a notebook cannot drift from it.
+
+        ``path`` defaults to the kit's ``dags/nft_pipeline.py``; ``"seed"`` means the
+        study note's original, ``notebooks/seed/nft_pipeline_seed.py``. ``name`` is
+        either a ``# [START name]``/``# [END name]`` section, or a name the file
+        assigns (a task, a constant) or a function it defines: that statement, with
+        the comment lines just above it.
+        """
+        import ast
+        import textwrap
+
+        if path is None:
+            path = self.settings.dags_folder / "nft_pipeline.py"
+        elif path == "seed":
+            path = self.settings.notebooks_folder / "seed" / "nft_pipeline_seed.py"
+        filename = Path(path).name
+        source = Path(path).read_text()
+        start, end = f"# [START {name}]\n", f"# [END {name}]"
+        if start in source:
+            return source.split(start, 1)[1].split(end, 1)[0].strip("\n")
+        lines = source.splitlines()
+        for node in ast.walk(ast.parse(source)):
+            names = []
+            if isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.FunctionDef):
+                names = [node.name]
+            if name in names:
+                first = node.lineno - 1
+                while first > 0 and lines[first - 1].strip().startswith("#"):
+                    first -= 1
+                return textwrap.dedent("\n".join(lines[first : node.end_lineno]))
+        raise LabError(f"{filename} has no section or statement named {name!r}",
+                       hint="look for `# [START ...]` markers or task variables in the DAG file")
 
 
 def connect(home: str | None = None, quiet: bool = False) -> Lab:

@@ -21,11 +21,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.font_manager import FontProperties  # noqa: E402
-from matplotlib.ft2font import FT2Font  # noqa: E402
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
-from matplotlib.text import Text  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+from matplotlib.text import Text
 
 _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {
@@ -36,7 +36,7 @@ FONT_FILES = {
     "mono-bold": _FONTS / "DejaVuSansMono-Bold.ttf",
 }
 
-#: Deterministic output: fixed ids in SVGs, glyphs as paths, no hinting surprises.
+#: Deterministic output: fixed ids in SVGs (hashsalt), glyphs drawn as paths.
 RC = {
     "svg.hashsalt": "airflow-lab",
     "svg.fonttype": "path",
@@ -115,17 +115,34 @@ class Canvas:
         self.boxes: list[Box] = []
         self.ax.add_patch(
             FancyBboxPatch(
-                (0.06, 0.06), width - 0.12, height - 0.12,
+                (0.06, 0.06),
+                width - 0.12,
+                height - 0.12,
                 boxstyle="round,pad=0,rounding_size=0.18",
-                facecolor="white", edgecolor=CARD_EDGE, linewidth=1.2, zorder=0,
+                facecolor="white",
+                edgecolor=CARD_EDGE,
+                linewidth=1.2,
+                zorder=0,
             )
         )
 
     # ---- text ----
-    def text(self, x: float, y: float, s: str, *, size: float = 10.5, style: str = "regular",
-             color: str = INK, ha: str = "center", va: str = "center", **kw):
-        return self.ax.text(x, y, s, fontproperties=font(style, size), color=color,
-                            ha=ha, va=va, zorder=5, **kw)
+    def text(
+        self,
+        x: float,
+        y: float,
+        s: str,
+        *,
+        size: float = 10.5,
+        style: str = "regular",
+        color: str = INK,
+        ha: str = "center",
+        va: str = "center",
+        **kw,
+    ):
+        return self.ax.text(
+            x, y, s, fontproperties=font(style, size), color=color, ha=ha, va=va, zorder=5, **kw
+        )
 
     def attach(self, box: Box, *texts) -> None:
         """Hold ``texts`` drawn on ``box`` to its edges too (see :func:`check`)."""
@@ -137,71 +154,158 @@ class Canvas:
             self.text(0.35, self.height - 0.78, subtitle, size=10.5, color=MUTED, ha="left")
 
     # ---- shapes ----
-    def box(self, x: float, y: float, w: float, h: float, title: str, lines: tuple[str, ...] = (),
-            *, kind: str = "api", title_size: float = 12, line_size: float = 9.5,
-            title_style: str = "bold", dashed: bool = False, label_top: bool = False,
-            zorder: float = 2) -> Box:
+    def box(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        title: str,
+        lines: tuple[str, ...] = (),
+        *,
+        kind: str = "api",
+        title_size: float = 12,
+        line_size: float = 9.5,
+        title_style: str = "bold",
+        dashed: bool = False,
+        label_top: bool = False,
+        zorder: float = 2,
+    ) -> Box:
         """A rounded box with a bold title and smaller lines under it (centred as a block)."""
         fill, edge = PALETTE[kind]
         patch = FancyBboxPatch(
-            (x, y), w, h, boxstyle="round,pad=0,rounding_size=0.1",
-            facecolor=fill, edgecolor=edge, linewidth=1.6,
-            linestyle=(0, (4, 3)) if dashed else "solid", zorder=zorder,
+            (x, y),
+            w,
+            h,
+            boxstyle="round,pad=0,rounding_size=0.1",
+            facecolor=fill,
+            edgecolor=edge,
+            linewidth=1.6,
+            linestyle=(0, (4, 3)) if dashed else "solid",
+            zorder=zorder,
         )
         self.ax.add_patch(patch)
         texts = []
         gap_title = title_size / 72 * 1.45
         gap_line = line_size / 72 * 1.4
         if label_top:  # a group: its label sits in the top-left corner
-            texts.append(self.text(x + 0.14, y + h - 0.2, title, size=title_size,
-                                   style=title_style, color=edge, ha="left"))
+            texts.append(
+                self.text(
+                    x + 0.14,
+                    y + h - 0.2,
+                    title,
+                    size=title_size,
+                    style=title_style,
+                    color=edge,
+                    ha="left",
+                )
+            )
         else:
             block = gap_title + gap_line * len(lines)
             top = y + h / 2 + block / 2
-            texts.append(self.text(x + w / 2, top - gap_title / 2, title, size=title_size,
-                                   style=title_style))
+            texts.append(
+                self.text(x + w / 2, top - gap_title / 2, title, size=title_size, style=title_style)
+            )
             for i, line in enumerate(lines):
                 style = "italic" if line.startswith("seed:") else "regular"
                 color = MUTED if line.startswith("seed:") else INK
-                texts.append(self.text(x + w / 2, top - gap_title - gap_line * (i + 0.5), line,
-                                       size=line_size, style=style, color=color))
+                texts.append(
+                    self.text(
+                        x + w / 2,
+                        top - gap_title - gap_line * (i + 0.5),
+                        line,
+                        size=line_size,
+                        style=style,
+                        color=color,
+                    )
+                )
         result = Box(x, y, w, h, patch, texts)
         self.boxes.append(result)
         return result
 
-    def chip(self, cx: float, cy: float, s: str, *, kind: str = "files", size: float = 9,
-             style: str = "mono"):
+    def chip(
+        self,
+        cx: float,
+        cy: float,
+        s: str,
+        *,
+        kind: str = "files",
+        size: float = 9,
+        style: str = "mono",
+    ):
         """A small rounded label (a connection id, a state)."""
         _, edge = PALETTE[kind]
-        return self.text(cx, cy, s, size=size, style=style, color=edge,
-                  bbox={"boxstyle": "round,pad=0.3,rounding_size=0.25", "facecolor": "white",
-                        "edgecolor": edge, "linewidth": 1.1})
+        return self.text(
+            cx,
+            cy,
+            s,
+            size=size,
+            style=style,
+            color=edge,
+            bbox={
+                "boxstyle": "round,pad=0.3,rounding_size=0.25",
+                "facecolor": "white",
+                "edgecolor": edge,
+                "linewidth": 1.1,
+            },
+        )
 
     def badge(self, cx: float, cy: float, n: int, *, kind: str = "api") -> None:
         """A numbered circle (a step)."""
         _, edge = PALETTE[kind]
-        self.ax.add_patch(Circle((cx, cy), 0.2, facecolor=edge, edgecolor="white",
-                                 linewidth=1.5, zorder=4))
+        self.ax.add_patch(
+            Circle((cx, cy), 0.2, facecolor=edge, edgecolor="white", linewidth=1.5, zorder=4)
+        )
         self.text(cx, cy - 0.005, str(n), size=11, style="bold", color="white")
 
-    def arrow(self, start: tuple[float, float], end: tuple[float, float], label: str | None = None,
-              *, both: bool = False, dashed: bool = False, color: str = ARROW, rad: float = 0.0,
-              label_at: float = 0.5, label_offset: tuple[float, float] = (0, 0),
-              label_ha: str = "center", label_size: float = 9.5) -> None:
+    def arrow(
+        self,
+        start: tuple[float, float],
+        end: tuple[float, float],
+        label: str | None = None,
+        *,
+        both: bool = False,
+        dashed: bool = False,
+        color: str = ARROW,
+        rad: float = 0.0,
+        label_at: float = 0.5,
+        label_offset: tuple[float, float] = (0, 0),
+        label_ha: str = "center",
+        label_size: float = 9.5,
+    ) -> None:
         style = "<|-|>" if both else "-|>"
         self.ax.add_patch(
             FancyArrowPatch(
-                start, end, arrowstyle=style, mutation_scale=14, color=color, linewidth=1.5,
+                start,
+                end,
+                arrowstyle=style,
+                mutation_scale=14,
+                color=color,
+                linewidth=1.5,
                 linestyle=(0, (4, 3)) if dashed else "solid",
-                connectionstyle=f"arc3,rad={rad}", shrinkA=2, shrinkB=2, zorder=3,
+                connectionstyle=f"arc3,rad={rad}",
+                shrinkA=2,
+                shrinkB=2,
+                zorder=3,
             )
         )
         if label:
             x = start[0] + (end[0] - start[0]) * label_at + label_offset[0]
             y = start[1] + (end[1] - start[1]) * label_at + label_offset[1]
-            self.text(x, y, label, size=label_size, color=MUTED, ha=label_ha,
-                      bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
-                            "edgecolor": "none", "alpha": 0.9})
+            self.text(
+                x,
+                y,
+                label,
+                size=label_size,
+                color=MUTED,
+                ha=label_ha,
+                bbox={
+                    "boxstyle": "round,pad=0.15",
+                    "facecolor": "white",
+                    "edgecolor": "none",
+                    "alpha": 0.9,
+                },
+            )
 
 
 def _missing_glyphs(fig) -> list[str]:
@@ -235,13 +339,23 @@ def _overflows(canvas: Canvas) -> list[str]:
             bb = text.get_window_extent(renderer).transformed(to_inches)
             if bb.x0 < box.x + 0.03 or bb.x1 > box.right - 0.03 or bb.y0 < box.y or bb.y1 > box.top:
                 problems.append(f"text {text.get_text()!r} does not fit its box")
-        if box.x < 0.06 or box.y < 0.06 or box.right > canvas.width - 0.06 or box.top > canvas.height - 0.06:
+        if (
+            box.x < 0.06
+            or box.y < 0.06
+            or box.right > canvas.width - 0.06
+            or box.top > canvas.height - 0.06
+        ):
             problems.append(f"box {box.texts[0].get_text()!r} is outside the card")
     for text in fig.findobj(Text):
         if not text.get_text():
             continue
         bb = text.get_window_extent(renderer).transformed(to_inches)
-        if bb.x0 < 0.06 or bb.x1 > canvas.width - 0.06 or bb.y0 < 0.06 or bb.y1 > canvas.height - 0.06:
+        if (
+            bb.x0 < 0.06
+            or bb.x1 > canvas.width - 0.06
+            or bb.y0 < 0.06
+            or bb.y1 > canvas.height - 0.06
+        ):
             problems.append(f"text {text.get_text()!r} is outside the card")
     return problems
 

@@ -37,8 +37,13 @@ def _load(path: Path):
     return module
 
 
+def _prefix(path: Path) -> str:
+    """The notebook's number: the stem up to the first underscore ("06a", "04")."""
+    return path.stem.split("_", 1)[0]
+
+
 def _checker(path: Path, name: str):
-    return getattr(importlib.import_module(f"airflow_lab.checks.nb{path.stem[:2]}"), name)
+    return getattr(importlib.import_module(f"airflow_lab.checks.nb{_prefix(path)}"), name)
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +51,14 @@ def nb_lab(lab: Settings) -> Lab:
     return Lab(lab)
 
 
-@pytest.mark.parametrize(("path", "name"), _cases(), ids=[f"{p.stem[:3]}{n}" for p, n in _cases()])
+@pytest.mark.parametrize(("path", "name"), _cases(), ids=[f"{_prefix(p)}_{n}" for p, n in _cases()])
 def test_solution_passes_its_checker(path: Path, name: str, nb_lab: Lab) -> None:
     solution = _load(path)
     answer = getattr(solution, name)(nb_lab)
     _checker(path, name)(answer, lab=nb_lab)
 
 
-@pytest.mark.parametrize(("path", "name"), _cases(), ids=[f"{p.stem[:3]}{n}" for p, n in _cases()])
+@pytest.mark.parametrize(("path", "name"), _cases(), ids=[f"{_prefix(p)}_{n}" for p, n in _cases()])
 def test_wrong_answer_fails_with_a_helpful_message(path: Path, name: str, nb_lab: Lab) -> None:
     solution = _load(path)
     assert name in solution.WRONG, f"{path.name} has no WRONG answer for {name}"
