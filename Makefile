@@ -11,7 +11,7 @@ TEST_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test AIRFLOW_LAB_PORT_OFFSET=100
 # The multi-node (celery profile) tests run after, on a stack of their own.
 CELERY_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test-celery AIRFLOW_LAB_PORT_OFFSET=150
 
-.PHONY: lab test install up down status lint format lock images bench clean
+.PHONY: lab test install up down status lint format lock images notebooks bench clean
 
 lab: install
 	$(VENV)/bin/airflow-lab lab
@@ -44,8 +44,21 @@ format: install
 lock: install
 	$(UV) pip compile pyproject.toml --universal --python-version 3.11 -o requirements.lock
 
+# Re-execute every notebook in place against the running `make lab` stack, so the
+# committed outputs come from a real run (what a reader sees on the web).
+notebooks: install
+	$(VENV)/bin/airflow-lab up
+	cd notebooks && for nb in [0-9]*.ipynb; do \
+		echo "== $$nb"; ../$(VENV)/bin/papermill --cwd . --no-progress-bar "$$nb" "$$nb" || exit 1; \
+	done
+
 bench: install
 	$(PY) benchmarks/stack_bench.py
+	$(PY) benchmarks/fanout_bench.py
+
+# Diagrams: images/src/ -> images/*.svg and *.png (a test checks they are fresh).
+images: install
+	$(PY) images/build.py
 
 clean:
 	-$(VENV)/bin/airflow-lab down

@@ -38,6 +38,19 @@ _LOG_LINE = re.compile(
 )
 
 
+def _compose_healthy(settings: Settings) -> bool:
+    """True when an Airflow and an NFT API answer healthy on the lab's ports (compose)."""
+    from airflow_lab.services import airflow_health
+
+    health = airflow_health(settings)
+    if not health or any(v.get("status") != "healthy" for v in health.values() if isinstance(v, dict)):
+        return False
+    try:
+        return requests.get(f"{settings.nft_api_url}/health", timeout=3).ok
+    except requests.RequestException:
+        return False
+
+
 @dataclass
 class CommandResult:
     """What an ``airflow ...`` command printed, with its exit code."""
@@ -88,6 +101,11 @@ class Lab:
         overrides = {"home": Path(home).expanduser().resolve()} if home else {}
         settings = load_settings(**overrides)
         rows = status(settings) if settings.secrets_file.exists() else []
+        if not rows and settings.secrets_file.exists() and _compose_healthy(settings):
+            # The docker-compose stack: no supervisor of ours, but the same ports and secrets.
+            if not quiet:
+                print(f"compose stack: healthy over HTTP | UI {settings.api_url}")
+            return cls(settings)
         if not rows:
             raise StackDownError(f"the lab stack at {settings.home}")
         sick = [r.name for r in rows if not r.healthy]

@@ -7,8 +7,6 @@ holds (the newest ``serialized_dag`` row), Airflow's backfill planner
 
 from __future__ import annotations
 
-import contextlib
-import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,14 +57,15 @@ def _timestamp(answer: Any):
 def cli_error(argv: list[str]) -> str | None:
     """What the installed ``airflow`` CLI parser says about ``argv`` (None: it parses)."""
     from airflow.cli.cli_parser import get_parser
+    from IPython.utils.capture import capture_output
 
-    err = io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+    # capture_output also swallows the empty displays rich prints inside Jupyter
+    with capture_output() as captured:
         try:
             get_parser().parse_args(argv)
         except SystemExit as exc:
             if exc.code:
-                lines = err.getvalue().strip().splitlines()
+                lines = captured.stderr.strip().splitlines()
                 return lines[-1] if lines else f"exit {exc.code}"
     return None
 
