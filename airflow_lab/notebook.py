@@ -183,6 +183,7 @@ class Lab:
         while True:
             done = not worker.is_alive()
             frame = self.sql(query, database=database)
+            frame = frame.astype(object).where(frame.notna(), None)  # NaN != NaN would repeat rows
             columns = list(frame.columns)
             for row in frame.itertuples(index=False, name=None):
                 seen.setdefault(tuple(row), round(time.monotonic() - t0, 2))
