@@ -74,6 +74,36 @@ def table_exists(name: str, settings: Settings | None = None) -> bool:
     return bool(df.iloc[0, 0])
 
 
+def task_tries(dag_id: str, run_id: str, settings: Settings | None = None):
+    """Every try of one run's task instances: earlier tries from ``task_instance_history``.
+
+    Airflow keeps only the latest try in ``task_instance``; when a task is retried or
+    cleared, the finished try is copied to ``task_instance_history`` first.
+    """
+    return query(
+        "SELECT task_id, try_number, state, hostname, queued_dttm, start_date, end_date "
+        "FROM task_instance_history WHERE dag_id = %(d)s AND run_id = %(r)s "
+        "UNION ALL "
+        "SELECT task_id, try_number, state, hostname, queued_dttm, start_date, end_date "
+        "FROM task_instance WHERE dag_id = %(d)s AND run_id = %(r)s "
+        "ORDER BY start_date NULLS LAST, try_number",
+        {"d": dag_id, "r": run_id},
+        database="airflow",
+        settings=settings,
+    )
+
+
+def run_state(dag_id: str, run_id: str, settings: Settings | None = None) -> str | None:
+    """A DagRun's state from the ``dag_run`` table (None if there is no such run)."""
+    df = query(
+        "SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s",
+        (dag_id, run_id),
+        database="airflow",
+        settings=settings,
+    )
+    return str(df.state.iloc[0]) if len(df) else None
+
+
 def task_instances(dag_id: str, run_id: str, settings: Settings | None = None):
     """The metastore's ``task_instance`` rows of one run, with their timestamps."""
     return query(

@@ -280,6 +280,28 @@ class Lab:
         """The metastore's rows for one run's task instances (a DataFrame)."""
         return db.task_instances(dag_id, run_id, self.settings)
 
+    def tries(self, run_id: str, dag_id: str = DAG_ID):
+        """Every try of one run's task instances (``task_instance_history`` + ``task_instance``)."""
+        return db.task_tries(dag_id, run_id, self.settings)
+
+    def run_state(self, run_id: str, dag_id: str = DAG_ID) -> str | None:
+        """A DagRun's state, read from the metastore's ``dag_run`` table."""
+        return db.run_state(dag_id, run_id, self.settings)
+
+    def wait_for_run(self, run_id: str, dag_id: str = DAG_ID, timeout: float = 300) -> str:
+        """Poll the ``dag_run`` table until the run succeeds or fails; return that state.
+
+        Reads the metastore, not the REST API, so a busy api-server on a loaded laptop
+        cannot make the wait itself time out.
+        """
+        deadline = time.monotonic() + timeout
+        while (state := self.run_state(run_id, dag_id)) not in ("success", "failed"):
+            if time.monotonic() > deadline:
+                raise LabError(f"{dag_id} run {run_id} still {state!r} after {timeout:.0f} s",
+                               hint="check `airflow-lab status` and `airflow-lab logs scheduler`")
+            time.sleep(0.3)
+        return state
+
     def reset_nfts(self) -> None:
         """Drop the pipeline's table so an exercise starts from nothing."""
         self.execute("DROP TABLE IF EXISTS nfts")

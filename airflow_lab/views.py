@@ -89,7 +89,9 @@ def dag_graph(edges: dict[str, list[str]], title: str = "", states: dict | None 
         columns.setdefault(d, []).append(task)
     pos = {t: (d * 2.6, -i) for d, ts in columns.items() for i, t in enumerate(sorted(ts))}
     width = max(d for d in columns) * 2.6 + 2.6
-    fig, ax = plt.subplots(figsize=(max(6, width * 1.1), 1.2 + 0.9 * max(len(v) for v in columns.values())))
+    # At most 9 x 5 inches, so a deep DAG still fits a notebook's width.
+    fig, ax = plt.subplots(figsize=(min(9, max(6, width * 1.1)),
+                                    min(5, 1.2 + 0.9 * max(len(v) for v in columns.values()))))
     arcs = False
     for task, downs in edges.items():
         for down in downs:

@@ -44,7 +44,9 @@ def exercise_1(answer: Any, lab: Any = None) -> str:
         f"{port} is not the port `airflow-lab status` shows for the api-server",
         "read the `port` column of the `api-server` row",
     )
-    return passed(f"the api-server listens on {expected}, the port of the UI at {lab.settings.api_url}")
+    return passed(
+        f"the api-server listens on {expected}, the port of the UI at {lab.settings.api_url}"
+    )
 
 
 @exercise("count rows whose health column is exactly 'healthy' (not 'unhealthy')")

@@ -92,12 +92,12 @@ def exercise_2(answer: Any, lab: Any = None) -> str:
         f"{sorted(extra)} is not directly upstream of load",
         "only direct dependencies count: look for 'load' in each task's downstream list",
     )
-    return passed(
-        f"load waits for {sorted(upstream)}: passing a task's result makes it upstream"
-    )
+    return passed(f"load waits for {sorted(upstream)}: passing a task's result makes it upstream")
 
 
-@exercise("fetch each try's log with lab.api.task_log(..., try_number=N) and look for ConnectionError")
+@exercise(
+    "fetch each try's log with lab.api.task_log(..., try_number=N) and look for ConnectionError"
+)
 def exercise_3(answer: Any, lab: Any = None) -> str:
     try_number = _int(answer)
     run_id = latest_run_id(lab)

@@ -59,7 +59,7 @@ def exercise_1(answer: Any, lab: Any = None) -> str:
     _whole_number(answer, "a number of rows")
     _needs_lab(lab, "exercise_1")
     payload = page(lab, 10, "partial")
-    rows, problems = process_nfts(lab, payload)
+    rows, _problems = process_nfts(lab, payload)
     records = len(payload["nfts"])
     expect(
         answer != records,
@@ -125,7 +125,7 @@ def exercise_3(answer: Any, lab: Any = None) -> str:
         "len(problems)",
     )
     _needs_lab(lab, "exercise_3")
-    rows, problems = process_nfts(lab, page(lab, 20, "partial"))
+    _rows, problems = process_nfts(lab, page(lab, 20, "partial"))
     expect(
         answer == len(problems),
         f"{answer} is not the number of problems process_nfts reports for that page",

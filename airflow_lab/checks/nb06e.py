@@ -33,8 +33,9 @@ def csv_line(lab: Any, token_id: str) -> str:
     resp = lab.nft_api(PAGE.format(slug=lab.settings.collection), limit=20)
     resp.raise_for_status()
     nft = next(n for n in resp.json()["nfts"] if n["identifier"] == token_id)
-    row = pd.DataFrame([{k: nft[v] for k, v in (("token_id", "identifier"), ("name", "name"),
-                                                   ("image_url", "image_url"))}])
+    row = pd.DataFrame(
+        [{"token_id": nft["identifier"], "name": nft["name"], "image_url": nft["image_url"]}]
+    )
     buffer = io.StringIO()
     row.to_csv(buffer, index=None, header=False)
     return buffer.getvalue().rstrip("\n")
@@ -60,9 +61,7 @@ def exercise_1(answer: Any, lab: Any = None) -> str:
         "count the rows of the table itself; the collection's size (10,000) and the page "
         "size are other numbers",
     )
-    return passed(
-        f"{count} rows: one per token id ever stored, however many times store_nft ran."
-    )
+    return passed(f"{count} rows: one per token id ever stored, however many times store_nft ran.")
 
 
 @exercise("the two words after the SELECT in UPSERT_SQL that handle a token already in the table")

@@ -33,7 +33,9 @@ def exercise_1(answer: Any, lab: Any = None) -> str:
     )
     _needs_lab(lab, "exercise_1")
     runs = successful_runs(lab, 50)
-    expect(bool(runs), f"{DAG_ID} has no successful run yet", "run the notebook's trigger cell first")
+    expect(
+        bool(runs), f"{DAG_ID} has no successful run yet", "run the notebook's trigger cell first"
+    )
     by_end = runs[0]["dag_run_id"]
     by_date = max(runs, key=lambda r: r.get("logical_date") or r["run_after"])["dag_run_id"]
     ids = {r["dag_run_id"] for r in runs}
@@ -61,7 +63,9 @@ def exercise_2(answer: Any, lab: Any = None) -> str:
     )
     _needs_lab(lab, "exercise_2")
     runs = successful_runs(lab, 1)
-    expect(bool(runs), f"{DAG_ID} has no successful run yet", "run the notebook's trigger cell first")
+    expect(
+        bool(runs), f"{DAG_ID} has no successful run yet", "run the notebook's trigger cell first"
+    )
     count = len(lab.api.task_instances(DAG_ID, runs[0]["dag_run_id"]))
     expect(
         answer != count + 1,
@@ -79,9 +83,7 @@ def exercise_2(answer: Any, lab: Any = None) -> str:
     )
 
 
-@exercise(
-    "max(t['duration'] for t in lab.api.task_instances('nft-pipeline', run_id)), in seconds"
-)
+@exercise("max(t['duration'] for t in lab.api.task_instances('nft-pipeline', run_id)), in seconds")
 def exercise_3(answer: Any, lab: Any = None) -> str:
     expect(
         isinstance(answer, int | float) and not isinstance(answer, bool),
@@ -90,7 +92,9 @@ def exercise_3(answer: Any, lab: Any = None) -> str:
     )
     _needs_lab(lab, "exercise_3")
     runs = successful_runs(lab, 10)
-    expect(bool(runs), f"{DAG_ID} has no successful run yet", "run the notebook's trigger cell first")
+    expect(
+        bool(runs), f"{DAG_ID} has no successful run yet", "run the notebook's trigger cell first"
+    )
     slowest = {}
     for run in runs:
         tis = [t for t in lab.api.task_instances(DAG_ID, run["dag_run_id"]) if t.get("duration")]

@@ -14,7 +14,9 @@ from airflow_lab.checks.nb01 import DAG_ID, latest_run_id, transform_tries
 def exercise_1(lab):
     """The latest try's number is the number of tries."""
     run_id = latest_run_id(lab)
-    return int(lab.task_instances(run_id, DAG_ID).set_index("task_id").loc["transform", "try_number"])
+    return int(
+        lab.task_instances(run_id, DAG_ID).set_index("task_id").loc["transform", "try_number"]
+    )
 
 
 def exercise_2(lab):
