@@ -66,7 +66,7 @@ def cli_error(argv: list[str]) -> str | None:
         except SystemExit as exc:
             if exc.code:
                 lines = captured.stderr.strip().splitlines()
-                return lines[-1] if lines else f"exit {exc.code}"
+                return lines[-1].replace(", see help above.", "") if lines else f"exit {exc.code}"
     return None
 
 
