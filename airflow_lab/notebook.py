@@ -276,6 +276,21 @@ class Lab:
         """Unpause, trigger through the REST API, and poll until the run ends."""
         return self.api.run_dag(dag_id, logical_date, conf, timeout)
 
+    def wait_until_idle(self, dag_id: str = DAG_ID, timeout: float = 180) -> float:
+        """Poll until ``dag_id`` has no queued or running DagRun; return the seconds waited.
+
+        Call it before switching on an API fault with a ``count``: a scheduled run of
+        the DAG (e.g. the one the scheduler creates right after the DAG is unpaused)
+        would otherwise use up the faulty answers meant for your own command.
+        """
+        t0 = time.monotonic()
+        while self.api.dag_runs(dag_id, state=["queued", "running"]):
+            if time.monotonic() - t0 > timeout:
+                raise LabError(f"{dag_id} still has runs in progress after {timeout:.0f} s",
+                               hint="see them in the UI, or wait and run the cell again")
+            time.sleep(0.5)
+        return time.monotonic() - t0
+
     def task_instances(self, run_id: str, dag_id: str = DAG_ID):
         """The metastore's rows for one run's task instances (a DataFrame)."""
         return db.task_instances(dag_id, run_id, self.settings)
