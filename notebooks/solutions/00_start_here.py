@@ -17,7 +17,7 @@ from airflow_lab.notebook import run_shell
 def _status_output(lab) -> str:
     """What `airflow-lab status` prints for this lab."""
     airflow_lab = Path(sys.executable).parent / "airflow-lab"
-    env = f"AIRFLOW_LAB_HOME={lab.settings.home} COLUMNS=100"
+    env = f"AIRFLOW_LAB_HOME={lab.settings.home} COLUMNS=100 TERM=dumb"
     return run_shell(f"{env} {airflow_lab} status").output
 
 
