@@ -291,6 +291,27 @@ class Lab:
             time.sleep(0.5)
         return time.monotonic() - t0
 
+    def remove_test_runs(self, dag_id: str = DAG_ID, logical_date: str = "2023-01-01") -> list[str]:
+        """Delete the DagRuns that ``airflow tasks test <dag> <task> <logical_date>`` would reuse.
+
+        ``tasks test`` runs the task inside an existing DagRun with that run id or logical
+        date, and only creates (then deletes) a temporary one when there is none. A
+        temporary run left behind by an interrupted test, or a real run on that date,
+        would make the test record its state and XComs there. Removes them with
+        ``DELETE /api/v2/dags/{dag_id}/dagRuns/{run_id}``; returns their run ids.
+        """
+        from urllib.parse import quote
+
+        rows = self.sql(
+            "SELECT run_id FROM dag_run WHERE dag_id = %s AND (starts_with(run_id, "
+            "'__airflow_temporary_run_') OR logical_date = %s::timestamptz)",
+            (dag_id, f"{logical_date} 00:00:00+00"), database="airflow",
+        )
+        run_ids = list(rows["run_id"])
+        for run_id in run_ids:
+            self.api.request("DELETE", f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}")
+        return run_ids
+
     def task_instances(self, run_id: str, dag_id: str = DAG_ID):
         """The metastore's rows for one run's task instances (a DataFrame)."""
         return db.task_instances(dag_id, run_id, self.settings)

@@ -119,7 +119,8 @@ def exercise_3(answer: Any, lab: Any = None) -> str:
     detail = ""
     if lab is not None:
         jobs = lab.sql(
-            "SELECT id, hostname FROM job WHERE job_type = 'DagProcessorJob' AND state = 'running'",
+            "SELECT id, hostname FROM job WHERE job_type = 'DagProcessorJob' AND state = 'running'"
+            " AND latest_heartbeat > now() - interval '1 minute' ORDER BY id DESC",
             database="airflow",
         )
         expect(
