@@ -43,7 +43,9 @@ def _compose_healthy(settings: Settings) -> bool:
     from airflow_lab.services import airflow_health
 
     health = airflow_health(settings)
-    if not health or any(v.get("status") != "healthy" for v in health.values() if isinstance(v, dict)):
+    if not health or any(
+        v.get("status") != "healthy" for v in health.values() if isinstance(v, dict)
+    ):
         return False
     try:
         return requests.get(f"{settings.nft_api_url}/health", timeout=3).ok
@@ -67,7 +69,9 @@ class CommandResult:
         wanted = [w.lower() for w in words]
         return [line for line in self.output.splitlines() if any(w in line.lower() for w in wanted)]
 
-    def events(self, *words: str, width: int = 150, keep: tuple[str, ...] = ("new_state",)) -> list[str]:
+    def events(
+        self, *words: str, width: int = 150, keep: tuple[str, ...] = ("new_state",)
+    ) -> list[str]:
         """Like :meth:`grep`, with each Airflow log line cut to ``HH:MM:SS.mmm level message``.
 
         Drops the date, the logger name and the ``key=value`` fields after it (but
@@ -79,7 +83,9 @@ class CommandResult:
             match = _LOG_LINE.match(line)
             if match:
                 fields = [f"{k}={v}" for k, v in re.findall(r" (\w+)=(\S+)", line) if k in keep]
-                line = " ".join([f"{match['time']} {match['level']:<7} {match['event'].strip()}", *fields])
+                line = " ".join(
+                    [f"{match['time']} {match['level']:<7} {match['event'].strip()}", *fields]
+                )
             events.append(line if len(line) <= width else line[: width - 1] + "…")
         return events
 
@@ -110,14 +116,18 @@ class Lab:
             raise StackDownError(f"the lab stack at {settings.home}")
         sick = [r.name for r in rows if not r.healthy]
         if sick:
-            raise LabError(f"unhealthy services: {', '.join(sick)}",
-                           hint="run `airflow-lab status`, then `airflow-lab up`")
+            raise LabError(
+                f"unhealthy services: {', '.join(sick)}",
+                hint="run `airflow-lab status`, then `airflow-lab up`",
+            )
         lab = cls(settings)
         if not quiet:
             from importlib.metadata import version
 
-            print(f"lab stack: {len(rows)} services healthy | Airflow {version('apache-airflow')}"
-                  f" | UI {settings.api_url}")
+            print(
+                f"lab stack: {len(rows)} services healthy | Airflow {version('apache-airflow')}"
+                f" | UI {settings.api_url}"
+            )
         return lab
 
     @property
@@ -137,12 +147,14 @@ class Lab:
     # ---- Airflow's own interfaces ----
     def airflow(self, *args: str, timeout: float = 300, check: bool = False) -> CommandResult:
         """Run ``airflow <args>`` with this lab's configuration; print nothing, return the result."""
-        proc = airflow_cli(self.settings, self.credentials, *args, timeout=timeout,
-                           executor=self.executor)
+        proc = airflow_cli(
+            self.settings, self.credentials, *args, timeout=timeout, executor=self.executor
+        )
         # A Jupyter kernel sets FORCE_COLOR=1, so Airflow's console colours its output: strip
         # the escape codes, or JSON output would not parse and masks would miss values.
-        result = CommandResult("airflow " + shlex.join(args), proc.returncode,
-                               _ANSI.sub("", proc.stdout + proc.stderr))
+        result = CommandResult(
+            "airflow " + shlex.join(args), proc.returncode, _ANSI.sub("", proc.stdout + proc.stderr)
+        )
         if check and proc.returncode != 0:
             raise LabError(f"`{result.command}` exited {proc.returncode}", hint=result.tail(5))
         return result
@@ -156,13 +168,28 @@ class Lab:
         from airflow_lab.config import airflow_env, venv_bin
 
         env = {**os.environ, **airflow_env(self.settings, self.credentials, executor=self.executor)}
-        proc = subprocess.run([str(venv_bin() / "python"), "-c", code], env=env, capture_output=True,
-                              text=True, timeout=timeout, check=False)
-        return CommandResult(f"python -c {shlex.quote(code)}", proc.returncode,
-                             _ANSI.sub("", proc.stdout + proc.stderr))
+        proc = subprocess.run(
+            [str(venv_bin() / "python"), "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        return CommandResult(
+            f"python -c {shlex.quote(code)}",
+            proc.returncode,
+            _ANSI.sub("", proc.stdout + proc.stderr),
+        )
 
-    def airflow_watch(self, query: str, *args: str, database: str = "airflow",
-                      interval: float = 0.05, timeout: float = 300):
+    def airflow_watch(
+        self,
+        query: str,
+        *args: str,
+        database: str = "airflow",
+        interval: float = 0.05,
+        timeout: float = 300,
+    ):
         """Run ``airflow <args>`` and poll ``query`` while it runs: what did the command write?
 
         Returns ``(result, seen)``: the :class:`CommandResult`, and a DataFrame of
@@ -175,7 +202,9 @@ class Lab:
         import pandas as pd
 
         box: dict[str, CommandResult] = {}
-        worker = threading.Thread(target=lambda: box.update(result=self.airflow(*args, timeout=timeout)))
+        worker = threading.Thread(
+            target=lambda: box.update(result=self.airflow(*args, timeout=timeout))
+        )
         t0 = time.monotonic()
         worker.start()
         seen: dict[tuple, float] = {}
@@ -192,8 +221,10 @@ class Lab:
             time.sleep(interval)
         worker.join()
         if "result" not in box:
-            raise LabError(f"`airflow {shlex.join(args)}` did not finish within {timeout:.0f} s",
-                           hint="the machine may be busy; check `airflow-lab status` and try again")
+            raise LabError(
+                f"`airflow {shlex.join(args)}` did not finish within {timeout:.0f} s",
+                hint="the machine may be busy; check `airflow-lab status` and try again",
+            )
         rows = [(*row, at) for row, at in seen.items()]
         return box["result"], pd.DataFrame(rows, columns=[*columns, "seen_at_s"])
 
@@ -213,7 +244,9 @@ class Lab:
         """
         from airflow_lab.config import metastore_url, nft_db_url
 
-        url = (metastore_url if database == "airflow" else nft_db_url)(self.settings, self.credentials)
+        url = (metastore_url if database == "airflow" else nft_db_url)(
+            self.settings, self.credentials
+        )
         return db._connect(url)
 
     def nfts(self):
@@ -224,19 +257,27 @@ class Lab:
     def nft_api(self, path: str, *, key: bool = True, **params: Any) -> requests.Response:
         """GET a path of the local NFT API, with the lab's API key unless ``key=False``."""
         headers = {"x-api-key": self.credentials.nft_api_key} if key else {}
-        return requests.get(f"{self.settings.nft_api_url}{path}", params=params or None,
-                            headers=headers, timeout=30)
+        return requests.get(
+            f"{self.settings.nft_api_url}{path}", params=params or None, headers=headers, timeout=30
+        )
 
     def set_fault(self, kind: str, count: int | None = None, **options: Any) -> dict:
         body = {"kind": kind, "count": count, **options}
-        resp = requests.post(f"{self.settings.nft_api_url}/admin/faults", json=body,
-                             headers={"x-api-key": self.credentials.nft_api_key}, timeout=10)
+        resp = requests.post(
+            f"{self.settings.nft_api_url}/admin/faults",
+            json=body,
+            headers={"x-api-key": self.credentials.nft_api_key},
+            timeout=10,
+        )
         resp.raise_for_status()
         return resp.json()
 
     def clear_faults(self) -> None:
-        requests.delete(f"{self.settings.nft_api_url}/admin/faults",
-                        headers={"x-api-key": self.credentials.nft_api_key}, timeout=10).raise_for_status()
+        requests.delete(
+            f"{self.settings.nft_api_url}/admin/faults",
+            headers={"x-api-key": self.credentials.nft_api_key},
+            timeout=10,
+        ).raise_for_status()
 
     @contextlib.contextmanager
     def fault(self, kind: str, count: int | None = None, **options: Any) -> Iterator[dict]:
@@ -248,8 +289,9 @@ class Lab:
             self.clear_faults()
 
     # ---- DAGs and runs ----
-    def write_dag(self, filename: str, source: str, dag_id: str | None = None,
-                  timeout: float = 90) -> float:
+    def write_dag(
+        self, filename: str, source: str, dag_id: str | None = None, timeout: float = 90
+    ) -> float:
         """Put a DAG file in the lab's own DAG folder; wait until Airflow parsed it.
 
         Returns the seconds from writing the file to the DAG (or its import error)
@@ -262,17 +304,26 @@ class Lab:
         while time.monotonic() < deadline:
             if dag_id and self.api.dag_exists(dag_id):
                 return time.monotonic() - t0
-            if dag_id is None and any(e["filename"].endswith(filename) for e in self.api.import_errors()):
+            if dag_id is None and any(
+                e["filename"].endswith(filename) for e in self.api.import_errors()
+            ):
                 return time.monotonic() - t0
             time.sleep(0.5)
-        raise LabError(f"{filename} was not parsed within {timeout:.0f} s",
-                       hint="check `airflow-lab logs dag-processor`")
+        raise LabError(
+            f"{filename} was not parsed within {timeout:.0f} s",
+            hint="check `airflow-lab logs dag-processor`",
+        )
 
     def remove_dag(self, filename: str) -> None:
         (self.settings.learner_dags / filename).unlink(missing_ok=True)
 
-    def run(self, dag_id: str = DAG_ID, conf: dict | None = None, logical_date: str | None = None,
-            timeout: float = 180) -> dict:
+    def run(
+        self,
+        dag_id: str = DAG_ID,
+        conf: dict | None = None,
+        logical_date: str | None = None,
+        timeout: float = 180,
+    ) -> dict:
         """Unpause, trigger through the REST API, and poll until the run ends."""
         return self.api.run_dag(dag_id, logical_date, conf, timeout)
 
@@ -286,8 +337,10 @@ class Lab:
         t0 = time.monotonic()
         while self.api.dag_runs(dag_id, state=["queued", "running"]):
             if time.monotonic() - t0 > timeout:
-                raise LabError(f"{dag_id} still has runs in progress after {timeout:.0f} s",
-                               hint="see them in the UI, or wait and run the cell again")
+                raise LabError(
+                    f"{dag_id} still has runs in progress after {timeout:.0f} s",
+                    hint="see them in the UI, or wait and run the cell again",
+                )
             time.sleep(0.5)
         return time.monotonic() - t0
 
@@ -305,7 +358,8 @@ class Lab:
         rows = self.sql(
             "SELECT run_id FROM dag_run WHERE dag_id = %s AND (starts_with(run_id, "
             "'__airflow_temporary_run_') OR logical_date = %s::timestamptz)",
-            (dag_id, f"{logical_date} 00:00:00+00"), database="airflow",
+            (dag_id, f"{logical_date} 00:00:00+00"),
+            database="airflow",
         )
         run_ids = list(rows["run_id"])
         for run_id in run_ids:
@@ -333,8 +387,10 @@ class Lab:
         deadline = time.monotonic() + timeout
         while (state := self.run_state(run_id, dag_id)) not in ("success", "failed"):
             if time.monotonic() > deadline:
-                raise LabError(f"{dag_id} run {run_id} still {state!r} after {timeout:.0f} s",
-                               hint="check `airflow-lab status` and `airflow-lab logs scheduler`")
+                raise LabError(
+                    f"{dag_id} run {run_id} still {state!r} after {timeout:.0f} s",
+                    hint="check `airflow-lab status` and `airflow-lab logs scheduler`",
+                )
             time.sleep(0.3)
         return state
 
@@ -375,8 +431,10 @@ class Lab:
                 while first > 0 and lines[first - 1].strip().startswith("#"):
                     first -= 1
                 return textwrap.dedent("\n".join(lines[first : node.end_lineno]))
-        raise LabError(f"{filename} has no section or statement named {name!r}",
-                       hint="look for `# [START ...]` markers or task variables in the DAG file")
+        raise LabError(
+            f"{filename} has no section or statement named {name!r}",
+            hint="look for `# [START ...]` markers or task variables in the DAG file",
+        )
 
 
 def connect(home: str | None = None, quiet: bool = False) -> Lab:
@@ -386,6 +444,7 @@ def connect(home: str | None = None, quiet: bool = False) -> Lab:
 
 def run_shell(command: str, timeout: float = 120) -> CommandResult:
     """Run a shell command (e.g. ``ruff check``) the way a learner would type it."""
-    proc = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    proc = subprocess.run(
+        command, shell=True, capture_output=True, text=True, timeout=timeout, check=False
+    )
     return CommandResult(command, proc.returncode, proc.stdout + proc.stderr)

@@ -134,8 +134,15 @@ def build_services(settings: Settings, creds: Credentials, profile: str = "core"
                 Service(
                     f"worker-{i}",
                     _airflow(
-                        settings, "celery", "worker", "--celery-hostname", f"worker-{i}@%h",
-                        "--concurrency", "2", "--skip-serve-logs", "--without-gossip",
+                        settings,
+                        "celery",
+                        "worker",
+                        "--celery-hostname",
+                        f"worker-{i}@%h",
+                        "--concurrency",
+                        "2",
+                        "--skip-serve-logs",
+                        "--without-gossip",
                         "--without-mingle",
                     ),
                     None,

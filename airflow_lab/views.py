@@ -60,11 +60,18 @@ def run_timeline(task_instances: Any, title: str = "task instances of one run"):
             ax.barh(i, wait, left=q, color=STATE_COLOURS["queued"], alpha=0.5, height=0.5)
         if pd.notna(row.start_date) and pd.notna(row.end_date):
             s = (row.start_date - origin).total_seconds()
-            ax.barh(i, (row.end_date - row.start_date).total_seconds(), left=s,
-                    color=STATE_COLOURS.get(row.state, "#999999"), height=0.5)
+            ax.barh(
+                i,
+                (row.end_date - row.start_date).total_seconds(),
+                left=s,
+                color=STATE_COLOURS.get(row.state, "#999999"),
+                height=0.5,
+            )
     ax.set_yticks(range(len(df)), df["task_id"])
     ax.invert_yaxis()
-    ax.set_xlabel("seconds since the first task was queued (grey: queued, colour: running → final state)")
+    ax.set_xlabel(
+        "seconds since the first task was queued (grey: queued, colour: running → final state)"
+    )
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
@@ -90,8 +97,12 @@ def dag_graph(edges: dict[str, list[str]], title: str = "", states: dict | None 
     pos = {t: (d * 2.6, -i) for d, ts in columns.items() for i, t in enumerate(sorted(ts))}
     width = max(d for d in columns) * 2.6 + 2.6
     # At most 9 x 5 inches, so a deep DAG still fits a notebook's width.
-    fig, ax = plt.subplots(figsize=(min(9, max(6, width * 1.1)),
-                                    min(5, 1.2 + 0.9 * max(len(v) for v in columns.values()))))
+    fig, ax = plt.subplots(
+        figsize=(
+            min(9, max(6, width * 1.1)),
+            min(5, 1.2 + 0.9 * max(len(v) for v in columns.values())),
+        )
+    )
     arcs = False
     for task, downs in edges.items():
         for down in downs:
@@ -100,14 +111,29 @@ def dag_graph(edges: dict[str, list[str]], title: str = "", states: dict | None 
             # between: bend it over them instead.
             skips = depth[down] - depth[task] > 1 and y0 == y1
             arcs = arcs or skips
-            ax.annotate("", xy=(x1 - 1.0 * (not skips), y1 + 0.25 * skips),
-                        xytext=(x0 + 1.0 * (not skips), y0 + 0.25 * skips),
-                        arrowprops={"arrowstyle": "->", "color": "#777777", "lw": 1.5,
-                                    "connectionstyle": f"arc3,rad={-0.3 if skips else 0}"})
+            ax.annotate(
+                "",
+                xy=(x1 - 1.0 * (not skips), y1 + 0.25 * skips),
+                xytext=(x0 + 1.0 * (not skips), y0 + 0.25 * skips),
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": "#777777",
+                    "lw": 1.5,
+                    "connectionstyle": f"arc3,rad={-0.3 if skips else 0}",
+                },
+            )
     for task, (x, y) in pos.items():
         colour = STATE_COLOURS.get((states or {}).get(task), "#4a90d9") if states else "#4a90d9"
-        ax.text(x, y, task, ha="center", va="center", fontsize=9, color="white",
-                bbox={"boxstyle": "round,pad=0.4", "fc": colour, "ec": "#333333"})
+        ax.text(
+            x,
+            y,
+            task,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white",
+            bbox={"boxstyle": "round,pad=0.4", "fc": colour, "ec": "#333333"},
+        )
     ax.set_xlim(-1.4, width - 1.2)
     ax.set_ylim(min(y for _, y in pos.values()) - 0.7, 1.6 if arcs else 0.7)
     ax.axis("off")
@@ -128,9 +154,13 @@ def state_table(task_instances: list[dict]) -> Any:
     import pandas as pd
 
     rows = [
-        {"task_id": t["task_id"], "state": t["state"], "try_number": t["try_number"],
-         "duration_s": round(t["duration"], 2) if t.get("duration") is not None else None,
-         "hostname": t.get("hostname")}
+        {
+            "task_id": t["task_id"],
+            "state": t["state"],
+            "try_number": t["try_number"],
+            "duration_s": round(t["duration"], 2) if t.get("duration") is not None else None,
+            "hostname": t.get("hostname"),
+        }
         for t in task_instances
     ]
     return pd.DataFrame(rows)
@@ -231,28 +261,65 @@ def architecture(kind: str = "one-node", labels: dict[str, str] | None = None, a
     # Smaller text when the axes is narrower than a full figure (two pictures side by side).
     scale = max(0.75, min(1.0, ax.get_position().width * fig.get_figwidth() / 6.0))
     for x, y, w, h, name in _MACHINES[kind]:
-        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02", fill=False,
-                                    ls="--", ec="#777777"))
-        ax.text(x + 0.05, y + h + 0.05, name, fontsize=7 * scale, color="#555555", va="bottom",
-                style="italic")
+        ax.add_patch(
+            FancyBboxPatch(
+                (x, y), w, h, boxstyle="round,pad=0.02", fill=False, ls="--", ec="#777777"
+            )
+        )
+        ax.text(
+            x + 0.05,
+            y + h + 0.05,
+            name,
+            fontsize=7 * scale,
+            color="#555555",
+            va="bottom",
+            style="italic",
+        )
     for name, (x, y, w, h, role, title) in boxes.items():
-        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.03",
-                                    fc=_ROLE_COLOURS[role], ec="#333333", alpha=0.9))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x, y),
+                w,
+                h,
+                boxstyle="round,pad=0.03",
+                fc=_ROLE_COLOURS[role],
+                ec="#333333",
+                alpha=0.9,
+            )
+        )
         text = title + (f"\n{labels[name]}" if name in labels else "")
         top = name == "scheduler" and "executor" in boxes  # the executor box sits inside it
-        ax.text(x + w / 2, y + h - 0.12 if top else y + h / 2, text, ha="center",
-                va="top" if top else "center", fontsize=7.5 * scale, color="white")
+        ax.text(
+            x + w / 2,
+            y + h - 0.12 if top else y + h / 2,
+            text,
+            ha="center",
+            va="top" if top else "center",
+            fontsize=7.5 * scale,
+            color="white",
+        )
     for src, dst, label, style in _ARROWS[kind]:
         a, b = boxes[src], boxes[dst]
         centre_a = (a[0] + a[2] / 2, a[1] + a[3] / 2)
         centre_b = (b[0] + b[2] / 2, b[1] + b[3] / 2)
         start, end = _anchor(a, centre_b), _anchor(b, centre_a)
-        ax.annotate("", xy=end, xytext=start,
-                    arrowprops={"arrowstyle": style, "color": "#444444", "lw": 1.2})
+        ax.annotate(
+            "",
+            xy=end,
+            xytext=start,
+            arrowprops={"arrowstyle": style, "color": "#444444", "lw": 1.2},
+        )
         if label:
-            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, label, fontsize=6.5 * scale,
-                    ha="center", va="center", color="#222222",
-                    bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.5})
+            ax.text(
+                (start[0] + end[0]) / 2,
+                (start[1] + end[1]) / 2,
+                label,
+                fontsize=6.5 * scale,
+                ha="center",
+                va="center",
+                color="#222222",
+                bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 0.5},
+            )
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 6.6)
     ax.set_aspect("equal")
