@@ -164,7 +164,13 @@ class AirflowApi:
         """Poll the DagRun until it succeeds or fails; never a fixed sleep."""
         deadline = time.monotonic() + timeout
         while True:
-            run = self.dag_run(dag_id, run_id)
+            try:
+                run = self.dag_run(dag_id, run_id)
+            except LabError as e:
+                # A busy api-server may miss one poll's 30 s timeout: poll again until the deadline.
+                if not isinstance(e.__cause__, requests.Timeout) or time.monotonic() > deadline:
+                    raise
+                continue
             if run["state"] in TERMINAL_RUN_STATES:
                 return run
             if time.monotonic() > deadline:
