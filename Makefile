@@ -11,13 +11,19 @@ TEST_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test AIRFLOW_LAB_PORT_OFFSET=100
 # The multi-node (celery profile) tests run after, on a stack of their own.
 CELERY_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test-celery AIRFLOW_LAB_PORT_OFFSET=150
 
-.PHONY: lab test install up down status lint format lock images notebooks bench clean
+.PHONY: lab test test-faults test-celery install up down status lint format lock images notebooks bench clean
 
 lab: install
 	$(VENV)/bin/airflow-lab lab
 
 test: install
-	$(TEST_ENV) $(PY) -m pytest --ignore=tests/celery $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest --ignore=tests/celery -m "not faults" $(PYTEST_ARGS)
+
+# Not yet part of `make test`: written, not yet run green end to end (see the README).
+test-faults: install
+	$(TEST_ENV) $(PY) -m pytest tests/integration/test_faults.py -m faults $(PYTEST_ARGS)
+
+test-celery: install
 	$(CELERY_ENV) $(PY) -m pytest tests/celery $(PYTEST_ARGS)
 
 install: $(VENV)/.installed

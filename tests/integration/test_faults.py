@@ -27,6 +27,9 @@ from airflow_lab.settings import DAG_ID, Settings
 
 from .conftest import unique_logical_date
 
+# Not yet run green end to end (see `make test-faults`): kept out of `make test`.
+pytestmark = pytest.mark.faults
+
 SUMMARY = {"faults injected": 0, "survived": 0, "rows lost": 0, "bad inputs tried": 0}
 
 
