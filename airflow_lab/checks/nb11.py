@@ -80,7 +80,7 @@ def exercise_2(answer: Any, lab: Any = None) -> str:
     )
     expect(
         path.endswith("/clear") and "/dagRuns/" in path,
-        f"{method} {path} exists, but it does not clear a DagRun",
+        f"{method} {routes[(method, path)]} exists, but it does not clear a DagRun",
         "PATCH on a run sets its state; clearing is its own POST, under the run's path",
     )
     return passed(
