@@ -293,14 +293,25 @@ def airflow_health(settings: Settings) -> dict:
 def health_checker(settings: Settings, creds: Credentials) -> Callable[[str], bool]:
     """A function answering 'is this service healthy now?' for each service name."""
 
+    # One GET of /monitor/health answers for four services: reuse it for a moment
+    # rather than ask the api-server four times per status table.
+    cache: dict = {"at": -1.0, "health": {}}
+
+    def health() -> dict:
+        import time
+
+        if time.monotonic() - cache["at"] > 0.5:
+            cache["health"], cache["at"] = airflow_health(settings), time.monotonic()
+        return cache["health"]
+
     def check(name: str) -> bool:
         if name == "postgres":
             return postgres.is_ready(settings, creds)
         if name == "api-server":
-            return airflow_health(settings).get("metadatabase", {}).get("status") == "healthy"
+            return health().get("metadatabase", {}).get("status") == "healthy"
         if name in AIRFLOW_COMPONENTS:
             key = name.replace("-", "_")
-            return airflow_health(settings).get(key, {}).get("status") == "healthy"
+            return health().get(key, {}).get("status") == "healthy"
         if name == "nft-api":
             try:
                 return requests.get(f"{settings.nft_api_url}/health", timeout=2).ok

@@ -387,7 +387,5 @@ def reset(settings: Settings | None = None, report: Report = _quiet) -> None:
     settings = settings or load_settings()
     down(settings, report)
     if settings.home.exists():
-        with stack_lock(settings):
-            pass
         shutil.rmtree(settings.home)
         report(f"removed {settings.home}")

@@ -51,6 +51,17 @@ def tree(root: psutil.Process) -> list[psutil.Process]:
         return []
 
 
+def _row(cold: float, warm: float, idle: float, processes: int, times: list[float]) -> dict:
+    return {
+        "cold_s": cold,
+        "warm_s": warm,
+        "idle_pss_mb": idle,
+        "processes": processes,
+        "run_median_s": statistics.median(times),
+        "runs": times,
+    }
+
+
 def trigger_times(api: AirflowApi, runs: int, base_date: str) -> list[float]:
     api.set_paused(DAG_ID, False)
     times = []
@@ -75,14 +86,7 @@ def bench_lab(runs: int) -> dict:
         procs = stack._supervisor_tree(settings)
         idle = pss_mb(procs)
         times = trigger_times(AirflowApi(settings), runs, "2023-03-01")
-        return {
-            "cold_s": cold,
-            "warm_s": warm,
-            "idle_pss_mb": idle,
-            "processes": len(procs),
-            "run_median_s": statistics.median(times),
-            "runs": times,
-        }
+        return _row(cold, warm, idle, len(procs), times)
     finally:
         stack.down(settings)
         shutil.rmtree(home, ignore_errors=True)
@@ -166,14 +170,7 @@ def bench_standalone(runs: int, nft_settings) -> dict:
             time.sleep(0.5)
         times = trigger_times(api, runs, "2023-04-01")
         stop(proc)
-        return {
-            "cold_s": cold,
-            "warm_s": warm,
-            "idle_pss_mb": idle,
-            "processes": len(procs),
-            "run_median_s": statistics.median(times),
-            "runs": times,
-        }
+        return _row(cold, warm, idle, len(procs), times)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
