@@ -205,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command, turning the kit's errors into one clear line."""
     try:
         rc = app(args=argv, standalone_mode=False)
+        if rc == 130:  # typer turns Ctrl-C into exit code 130, silently
+            raise KeyboardInterrupt
     except LabError as e:
         console.print(f"[red]error:[/red] {e}")
         return 1

@@ -114,6 +114,11 @@ def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "Loca
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+        # A task whose process died (a killed worker, a killed scheduler's children)
+        # is noticed in 30 s (default 300 s) and retried: long enough for a busy
+        # laptop, short enough for a lesson.
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.airflow_home / "logs"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         # The lab's two connections, set by environment (one of three ways; see 06a).
@@ -137,10 +142,6 @@ def celery_env(settings: Settings, creds: Credentials) -> dict:
         "AIRFLOW__CELERY__BROKER_URL": broker,
         "AIRFLOW__CELERY__RESULT_BACKEND": result,
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
-        # A worker that dies mid-task is noticed in 30 s (default 300 s) and its
-        # task retried elsewhere: long enough for a busy laptop, short for a lesson.
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
-        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
         "AIRFLOW__CELERY__FLOWER_HOST": settings.host,
         "AIRFLOW__CELERY__FLOWER_PORT": str(settings.flower_port),
     }

@@ -251,6 +251,11 @@ def up(
             report("the stack is already up and healthy: nothing to do")
             return 0.0
         if not running:
+            # After a crash: what the last stack left running would hold its ports.
+            strays = _strays(settings)
+            if strays:
+                _kill(strays, grace=10)
+                report(f"stopped {len(strays)} process(es) a crashed stack left behind")
             check_ports(wanted)
             if (
                 profile == "celery"
@@ -324,6 +329,44 @@ def _supervisor_tree(settings: Settings) -> list[psutil.Process]:
         return []
 
 
+def _strays(settings: Settings) -> list[psutil.Process]:
+    """Processes of this lab that live outside supervisord's tree.
+
+    A scheduler killed with SIGKILL leaves its LocalExecutor workers behind, adopted
+    by init; a supervisord killed alone leaves every service behind. They are ours
+    if their command line names the lab's folder, or if they are Airflow processes
+    working in it (supervisord starts every service there; Airflow rewrites its
+    processes' titles and environment, so the working directory is what remains).
+    """
+    home = str(settings.home)
+    me = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.pid in me:
+            continue
+        try:
+            cmdline = " ".join(proc.info["cmdline"] or []) or proc.info["name"] or ""
+            ours = home in cmdline or (
+                cmdline.startswith(("airflow", "celery")) and proc.cwd() == home
+            )
+        except psutil.Error:
+            continue
+        if ours:
+            found.append(proc)
+    return found
+
+
+def _kill(procs: list[psutil.Process], grace: float) -> None:
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(alive, timeout=5)
+
+
 def _shutdown(settings: Settings) -> None:
     procs = _supervisor_tree(settings)
     if supervisor_running(settings):
@@ -336,6 +379,7 @@ def _shutdown(settings: Settings) -> None:
         with contextlib.suppress(psutil.Error):
             proc.kill()
     psutil.wait_procs(alive, timeout=5)
+    _kill(_strays(settings), grace=5)
     (settings.run_dir / "supervisord.pid").unlink(missing_ok=True)
     settings.supervisor_socket.unlink(missing_ok=True)
 
@@ -348,6 +392,11 @@ def down(settings: Settings | None = None, report: Report = _quiet) -> bool:
         return False
     with stack_lock(settings):
         if not supervisor_running(settings) and not _supervisor_tree(settings):
+            strays = _strays(settings)
+            if strays:
+                _kill(strays, grace=10)
+                report(f"stopped {len(strays)} process(es) a crashed stack left behind")
+                return True
             report("the stack is not running")
             return False
         _shutdown(settings)

@@ -62,3 +62,9 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
         path = home / name
         if path.exists() and path.stat().st_mtime >= _SESSION_START:
             terminalreporter.write_line(f"{label}: {path.read_text().strip()}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the fault cases last: they kill and restart parts of the shared stack, and
+    the notebooks should never pay for a case that left it slow to recover."""
+    items.sort(key=lambda item: item.get_closest_marker("faults") is not None)

@@ -8,8 +8,6 @@ marked ``# NBVAL_CHECK_OUTPUT`` must print what the committed notebook shows.
 from __future__ import annotations
 
 import json
-import re
-import time
 from pathlib import Path
 
 import nbformat
@@ -17,56 +15,24 @@ import pytest
 
 from airflow_lab.settings import PROJECT_ROOT, Settings, load_settings
 
-NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9][0-9]*.ipynb"))
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+from .runner import NOTEBOOKS, execute, profile
+
+#: Notebooks for the one-node stack; those marked for the celery profile run in
+#: the celery session (tests/celery/test_celery_notebooks.py).
+ONE_NODE = [p for p in NOTEBOOKS if profile(p) == "core"]
 TIMINGS: dict[str, float] = {}
 
 
-def _text(output: dict) -> str:
-    if output.get("output_type") == "stream":
-        return output.get("text", "")
-    data = output.get("data", {})
-    return data.get("text/plain", "")
-
-
-def _checked_outputs(nb) -> list[tuple[int, str]]:
-    return [
-        (i, ANSI.sub("", "".join(_text(o) for o in cell.get("outputs", []))).strip())
-        for i, cell in enumerate(nb.cells)
-        if cell.cell_type == "code" and "# NBVAL_CHECK_OUTPUT" in cell.source
-    ]
-
-
 @pytest.mark.notebooks
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", ONE_NODE, ids=[p.stem for p in ONE_NODE])
 def test_notebook_runs_top_to_bottom(path: Path, lab: Settings, tmp_path: Path) -> None:
-    import papermill as pm
+    TIMINGS[path.stem] = execute(path, lab, tmp_path)
 
-    out = tmp_path / path.name
-    t0 = time.monotonic()
-    try:
-        pm.execute_notebook(
-            str(path),
-            str(out),
-            cwd=str(path.parent),
-            kernel_name="python3",
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            parameters={"lab_home": str(lab.home)},
-        )
-    except pm.PapermillExecutionError as e:
-        pytest.fail(
-            f"{path.name}, cell {e.exec_count} (index {e.cell_index}): "
-            f"{e.ename}: {ANSI.sub('', e.evalue)}",
-            pytrace=False,
-        )
-    TIMINGS[path.stem] = time.monotonic() - t0
-    committed = dict(_checked_outputs(nbformat.read(path, as_version=4)))
-    for index, text in _checked_outputs(nbformat.read(out, as_version=4)):
-        assert text == committed.get(index), (
-            f"{path.name} cell {index}: output differs from the committed notebook\n"
-            f"--- committed\n{committed.get(index)}\n--- now\n{text}"
-        )
+
+def test_every_notebook_runs_on_some_stack() -> None:
+    """A notebook marked for a profile no session runs would never be executed."""
+    assert {profile(p) for p in NOTEBOOKS} <= {"core", "celery"}
+    assert set(ONE_NODE) | {p for p in NOTEBOOKS if profile(p) == "celery"} == set(NOTEBOOKS)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
