@@ -70,10 +70,19 @@ notebooks: install
 bench: install
 	$(PY) benchmarks/stack_bench.py
 	$(PY) benchmarks/fanout_bench.py
+	$(VENV)/bin/airflow-lab up
+	$(PY) benchmarks/notebook_bench.py
 
-# Diagrams: images/src/ -> images/*.svg and *.png (a test checks they are fresh).
+# Diagrams: images/src/ -> images/*.svg and *.png; then screenshots of the UI from
+# the live lab stack, taken by Debian's chromium (apt install chromium) driven by
+# Playwright, which is installed here only: learners' venvs do not need it.
+# A test checks both are fresh.
+PLAYWRIGHT := playwright==1.65.2
 images: install
 	$(PY) images/build.py
+	$(UV) pip install --python $(PY) --quiet $(PLAYWRIGHT)
+	$(VENV)/bin/airflow-lab up
+	$(PY) images/screenshots.py
 
 clean:
 	-$(VENV)/bin/airflow-lab down

@@ -119,6 +119,10 @@ def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "Loca
         # laptop, short enough for a lesson.
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+        # Only the scheduler that queued a task watches its heartbeat; a scheduler that
+        # died leaves its running tasks to be adopted by the next one, which looks for
+        # such orphans every 20 s here (default 300 s).
+        "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "20",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(settings.airflow_home / "logs"),
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         # The lab's two connections, set by environment (one of three ways; see 06a).

@@ -57,6 +57,8 @@ class Settings:
     dags_folder: Path = field(default_factory=lambda: PROJECT_ROOT / "dags")
     notebooks_folder: Path = field(default_factory=lambda: PROJECT_ROOT / "notebooks")
     collection: str = COLLECTION
+    #: The browser `make images` photographs the UI with; empty: chromium on PATH.
+    chromium: str = ""
     #: Airflow's task parallelism: small, because a laptop has few cores.
     parallelism: int = 4
     celery_workers: int = 2

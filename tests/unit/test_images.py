@@ -138,3 +138,61 @@ def test_the_pipeline_picture_is_the_dag(nft_pipeline):
 
 def test_the_lifecycle_has_the_seeds_eight_steps():
     assert len(build.diagrams.LIFECYCLE) == 8
+
+
+# ---- Screenshots of the UI (images/screenshots.py, taken from the live stack) ------------
+
+SHOTS_DIR = IMAGES / "screenshots"
+RESHOOT = "run `make images` with the lab stack up and commit images/screenshots/"
+
+
+def _load_screenshots():
+    spec = importlib.util.spec_from_file_location("images_shots", IMAGES / "screenshots.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+shots = _load_screenshots()
+SHOT_MANIFEST = json.loads((SHOTS_DIR / "manifest.json").read_text())
+
+
+def test_every_screenshot_is_there_and_recorded():
+    on_disk = sorted(p.name for p in SHOTS_DIR.glob("*.png"))
+    assert on_disk == sorted(shots.SHOTS), f"screenshots missing or unknown: {RESHOOT}"
+    assert sorted(SHOT_MANIFEST["shots"]) == sorted(shots.SHOTS), f"manifest stale: {RESHOOT}"
+
+
+@pytest.mark.parametrize("name", sorted(shots.SHOTS))
+def test_screenshots_are_what_the_script_took(name):
+    path = SHOTS_DIR / name
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shots.sha256(path) == SHOT_MANIFEST["shots"][name]["sha256"], (
+        f"images/screenshots/{name} was changed by hand: {RESHOOT}"
+    )
+
+
+def test_screenshots_are_of_the_current_airflow_and_script():
+    from airflow_lab.settings import AIRFLOW_VERSION
+
+    assert SHOT_MANIFEST["airflow_version"] == AIRFLOW_VERSION, (
+        f"screenshots show Airflow {SHOT_MANIFEST['airflow_version']}: {RESHOOT}"
+    )
+    assert SHOT_MANIFEST["script_sha256"] == shots.sha256(IMAGES / "screenshots.py"), (
+        f"images/screenshots.py changed since the screenshots were taken: {RESHOOT}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("notebook", "name"),
+    [
+        ("02_architecture.ipynb", "ui_dag_list.png"),
+        ("07_whole_pipeline.ipynb", "ui_nft_pipeline_grid.png"),
+        ("07_whole_pipeline.ipynb", "ui_nft_pipeline_graph.png"),
+    ],
+)
+def test_notebooks_show_the_screenshots(notebook, name):
+    text = dict((p.name, t) for p, t in _documents())[notebook]
+    assert f"../images/screenshots/{name}" in _image_links(text), (
+        f"notebooks/{notebook} should show images/screenshots/{name} beside the URL to open"
+    )
