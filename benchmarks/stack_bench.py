@@ -118,6 +118,8 @@ def bench_standalone(runs: int, nft_settings) -> dict:
         ),
     }
     env.pop("PYTHONPATH", None)
+    # standalone starts its components as `airflow ...` from PATH: the venv's, here.
+    env["PATH"] = f"{venv_bin()}{os.pathsep}{env.get('PATH', '')}"
     env["AIRFLOW_CONN_DB_POSTGRE"] = airflow_env(nft_settings, lab_creds)["AIRFLOW_CONN_DB_POSTGRE"]
 
     def start() -> tuple[subprocess.Popen, float]:
