@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -329,6 +331,16 @@ def _supervisor_tree(settings: Settings) -> list[psutil.Process]:
         return []
 
 
+def names_path(path: Path) -> Callable[[str], bool]:
+    """A test: does a command line name ``path`` itself or a file under it?
+
+    Not a plain substring test: ``.lab`` must not match ``.lab-test/pgdata``, the
+    test stack's folder beside it.
+    """
+    pattern = re.compile(re.escape(str(path)) + r"(?![\w.-])")
+    return lambda text: bool(pattern.search(text))
+
+
 def _strays(settings: Settings) -> list[psutil.Process]:
     """Processes of this lab that live outside supervisord's tree.
 
@@ -339,6 +351,7 @@ def _strays(settings: Settings) -> list[psutil.Process]:
     processes' titles and environment, so the working directory is what remains).
     """
     home = str(settings.home)
+    names_home = names_path(settings.home)
     me = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
     found = []
     for proc in psutil.process_iter(["name", "cmdline"]):
@@ -346,7 +359,7 @@ def _strays(settings: Settings) -> list[psutil.Process]:
             continue
         try:
             cmdline = " ".join(proc.info["cmdline"] or []) or proc.info["name"] or ""
-            ours = home in cmdline or (
+            ours = names_home(cmdline) or (
                 cmdline.startswith(("airflow", "celery")) and proc.cwd() == home
             )
         except psutil.Error:

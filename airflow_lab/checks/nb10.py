@@ -108,5 +108,5 @@ def exercise_3(answer: Any, lab: Any = None) -> str:
     )
     return passed(
         f"a task whose heartbeat is older than {live} s is failed (and retried if it has "
-        "retries left); the lab's celery stack shortens Airflow's default 300 s to 30 s"
+        "retries left); the lab shortens Airflow's default 300 s to 30 s"
     )

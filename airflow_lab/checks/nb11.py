@@ -90,8 +90,8 @@ def exercise_2(answer: Any, lab: Any = None) -> str:
 
 
 @exercise(
-    "look at the table of changes in section (b): which state comes between a "
-    "failed try and the next 'scheduled'?"
+    "look at the table of changes in section (b): which state holds a task between "
+    "a try that ended in an error and the next 'queued'?"
 )
 def exercise_3(answer: Any, lab: Any = None) -> str:
     expect(
