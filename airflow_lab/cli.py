@@ -33,8 +33,10 @@ def _where(settings) -> None:
     from airflow_lab.credentials import load_credentials
 
     creds = load_credentials(settings, create=False)
+    # soft_wrap: a URL or path cut in two by the terminal width cannot be copied.
     console.print(
-        f"  Airflow UI   {settings.api_url}   (user admin, password in {settings.passwords_file})"
+        f"  Airflow UI   {settings.api_url}   (user admin, password in {settings.passwords_file})",
+        soft_wrap=True,
     )
     console.print(f"  NFT API      {settings.nft_api_url}/health")
     console.print(
@@ -42,7 +44,7 @@ def _where(settings) -> None:
         if settings.embedded_postgres
         else "  PostgreSQL   external (AIRFLOW_LAB_DATABASE_URL)"
     )
-    console.print(f"  airflow CLI  set -a; source {settings.env_file}; set +a")
+    console.print(f"  airflow CLI  set -a; source {settings.env_file}; set +a", soft_wrap=True)
     del creds
 
 
@@ -84,7 +86,9 @@ def lab() -> None:
     if seconds:
         console.print(f"[bold]Ready in {seconds:.1f} s.[/bold]")
     creds = load_credentials(settings, create=False)
-    console.print(f"  JupyterLab   {settings.jupyter_url}/lab?token={creds.jupyter_token}")
+    console.print(
+        f"  JupyterLab   {settings.jupyter_url}/lab?token={creds.jupyter_token}", soft_wrap=True
+    )
     _where(settings)
 
 

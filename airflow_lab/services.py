@@ -8,6 +8,7 @@ groups. We only write its config file and talk to it over its UNIX socket.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import socket
 import sys
@@ -164,6 +165,8 @@ def build_services(settings: Settings, creds: Credentials, profile: str = "core"
                     "--port",
                     str(settings.jupyter_port),
                     f"--ServerApp.root_dir={settings.notebooks_folder}",
+                    # Jupyter refuses to start as root (containers, CI machines) without it.
+                    *(["--allow-root"] if os.geteuid() == 0 else []),
                 ]
             ),
             settings.jupyter_port,

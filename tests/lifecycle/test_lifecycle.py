@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 import psutil
 import pytest
+import requests
 
 from airflow_lab import db, stack
 from airflow_lab.api import AirflowApi
@@ -124,6 +125,27 @@ def test_up_after_an_interrupted_up_and_after_a_crash_recovers() -> None:
     assert again.returncode == 0, plain(again)
     assert all(row.healthy for row in stack.status(s)), stack.status(s)
     assert cli("status").returncode == 0
+
+
+def test_jupyterlab_needs_its_token_and_listens_on_loopback_only() -> None:
+    """What `make lab` adds: JupyterLab, under the same supervisor, token kept."""
+    s = settings()
+    started = cli("lab")
+    out = plain(started)
+    assert started.returncode == 0, out
+    token = stack.load_credentials(s, create=False).jupyter_token
+    assert f"{s.jupyter_url}/lab?token={token}" in out, "the printed URL must carry the token"
+    assert stack.wait_for(lambda: port_open(s.host, s.jupyter_port), 60, 0.5)
+    api = f"{s.jupyter_url}/api/contents"
+    assert requests.get(api, timeout=10).status_code == 403
+    assert requests.get(api, params={"token": "wrong"}, timeout=10).status_code == 403
+    assert requests.get(api, params={"token": token}, timeout=10).status_code == 200
+    listening = {
+        c.laddr.ip
+        for c in psutil.net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == s.jupyter_port
+    }
+    assert listening == {"127.0.0.1"}, listening
 
 
 def test_down_with_a_run_in_flight_stops_everything_and_loses_nothing() -> None:
