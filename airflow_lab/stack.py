@@ -347,10 +347,10 @@ def _strays(settings: Settings) -> list[psutil.Process]:
     A scheduler killed with SIGKILL leaves its LocalExecutor workers behind, adopted
     by init; a supervisord killed alone leaves every service behind. They are ours
     if their command line names the lab's folder, or if they are Airflow processes
-    working in it (supervisord starts every service there; Airflow rewrites its
-    processes' titles and environment, so the working directory is what remains).
+    working in it or below it (supervisord starts every service there, a Celery
+    worker in a folder of its own; Airflow rewrites its processes' titles and
+    environment, so the working directory is what remains).
     """
-    home = str(settings.home)
     names_home = names_path(settings.home)
     me = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
     found = []
@@ -360,7 +360,7 @@ def _strays(settings: Settings) -> list[psutil.Process]:
         try:
             cmdline = " ".join(proc.info["cmdline"] or []) or proc.info["name"] or ""
             ours = names_home(cmdline) or (
-                cmdline.startswith(("airflow", "celery")) and proc.cwd() == home
+                cmdline.startswith(("airflow", "celery")) and names_home(proc.cwd())
             )
         except psutil.Error:
             continue
