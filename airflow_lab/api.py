@@ -94,13 +94,15 @@ class AirflowApi:
         return self.get(f"/api/v2/dags/{dag_id}")
 
     def dag_exists(self, dag_id: str) -> bool:
+        """Parsed from a file that is there now. A DAG whose file was removed stays
+        in the metastore, marked stale, and cannot be triggered: that one does not count."""
         try:
-            self.dag(dag_id)
+            dag = self.dag(dag_id)
         except ApiError as e:
             if e.status == 404:
                 return False
             raise
-        return True
+        return not dag.get("is_stale", False)
 
     def set_paused(self, dag_id: str, paused: bool) -> dict:
         return self.request("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": paused})
