@@ -120,7 +120,7 @@ def take(settings: Settings, out: Path = OUT) -> dict:
         "script_sha256": sha256(HERE / "screenshots.py"),
         "shots": {name: {"sha256": sha256(out / name), "shows": SHOTS[name]} for name in SHOTS},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / MANIFEST.name).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 

@@ -303,7 +303,7 @@ def test_no_process_of_the_stack_runs_outside_the_supervisor(lab: Settings) -> N
         with contextlib.suppress(psutil.Error):
             cmd = " ".join(proc.info["cmdline"] or [])
             ours = names_home(cmd) or (
-                cmd.startswith("airflow") and proc.info["cwd"] == str(lab.home)
+                cmd.startswith(("airflow", "celery")) and names_home(proc.info["cwd"] or "")
             )
             family = {proc.pid, *(p.pid for p in proc.parents())}
             if ours and supervisord not in family and me.pid not in family and proc.pid not in mine:

@@ -52,12 +52,13 @@ def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 def processes_of_this_lab() -> list[psutil.Process]:
     """Every live process that names this lab's folder or works in it."""
+    names_home = stack.names_path(HOME)
     found = []
     for proc in psutil.process_iter(["cmdline", "cwd"]):
         if proc.pid == os.getpid():
             continue
         cmd = " ".join(proc.info["cmdline"] or [])
-        if str(HOME) in cmd or (proc.info["cwd"] or "").startswith(str(HOME)):
+        if names_home(cmd) or names_home(proc.info["cwd"] or ""):
             found.append(proc)
     return found
 

@@ -23,14 +23,15 @@ IMAGES = ROOT / "images"
 REBUILD = "run `make images` (python images/build.py) and commit the result"
 
 
-def _load_build():
-    spec = importlib.util.spec_from_file_location("images_build", IMAGES / "build.py")
+def _load(script: str):
+    """A script of images/, imported by path (images/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"images_{script}", IMAGES / f"{script}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-build = _load_build()
+build = _load("build")
 MANIFEST = json.loads((IMAGES / build.MANIFEST).read_text())
 OUTPUTS = sorted(f"{name}.{fmt}" for name in build.diagrams.DIAGRAMS for fmt in build.FORMATS)
 
@@ -146,15 +147,8 @@ SHOTS_DIR = IMAGES / "screenshots"
 RESHOOT = "run `make images` with the lab stack up and commit images/screenshots/"
 
 
-def _load_screenshots():
-    spec = importlib.util.spec_from_file_location("images_shots", IMAGES / "screenshots.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-shots = _load_screenshots()
-SHOT_MANIFEST = json.loads((SHOTS_DIR / "manifest.json").read_text())
+shots = _load("screenshots")
+SHOT_MANIFEST = json.loads(shots.MANIFEST.read_text())
 
 
 def test_every_screenshot_is_there_and_recorded():
