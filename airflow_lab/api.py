@@ -7,7 +7,8 @@ boilerplate: getting a JWT from ``POST /auth/token`` and polling for a state.
 
 from __future__ import annotations
 
-import time
+import re
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -15,8 +16,23 @@ import requests
 from airflow_lab.credentials import load_credentials
 from airflow_lab.errors import ApiError, LabError, StackDownError
 from airflow_lab.settings import Settings, load_settings
+from airflow_lab.waiting import poll
 
 TERMINAL_RUN_STATES = {"success", "failed"}
+
+
+class RequestTimeout(LabError):
+    """The api-server did not answer one request in time (a busy laptop)."""
+
+
+def describe_import_error(error: dict) -> str:
+    """``file:line: last line of the traceback`` for one ``/api/v2/importErrors`` entry."""
+    trace = (error.get("stack_trace") or "").strip()
+    lines = re.findall(r'File "([^"]+)", line (\d+)', trace)
+    own = [(f, n) for f, n in lines if f.endswith(Path(error["filename"]).name)]
+    where = f"{error['filename']}:{own[-1][1]}" if own else error["filename"]
+    last = trace.splitlines()[-1] if trace else "import failed"
+    return f"{where}: {last}"
 
 
 class AirflowApi:
@@ -71,7 +87,7 @@ class AirflowApi:
         except requests.ConnectionError as e:
             raise StackDownError(f"the Airflow API at {self.base_url}") from e
         except requests.Timeout as e:
-            raise LabError(
+            raise RequestTimeout(
                 f"{method} {path} timed out",
                 hint="the machine may be busy; check `airflow-lab status` and try again",
             ) from e
@@ -122,7 +138,25 @@ class AirflowApi:
         body: dict[str, Any] = {"logical_date": logical_date, "conf": conf or {}}
         if run_id:
             body["dag_run_id"] = run_id
-        return self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns", json=body)
+        try:
+            return self.request("POST", f"/api/v2/dags/{dag_id}/dagRuns", json=body)
+        except ApiError as e:
+            if e.status == 404:
+                self.raise_for_import_errors(dag_id)
+            raise
+
+    def raise_for_import_errors(self, dag_id: str) -> None:
+        """A DAG that Airflow does not know may be a file it could not import: say so.
+
+        Without this, a syntax error in a DAG file shows up only as "404 Dag not found".
+        """
+        errors = self.import_errors()
+        if errors:
+            raise LabError(
+                f"{dag_id} is not in Airflow, and a DAG file failed to import: "
+                + "; ".join(describe_import_error(e) for e in errors),
+                hint="fix that line; `airflow dags list-import-errors` lists every import error",
+            )
 
     def dag_run(self, dag_id: str, run_id: str) -> dict:
         return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
@@ -160,27 +194,19 @@ class AirflowApi:
             return "\n".join(lines)
         return str(content)
 
-    def wait_for_run(
-        self, dag_id: str, run_id: str, timeout: float = 120, interval: float = 0.3
-    ) -> dict:
-        """Poll the DagRun until it succeeds or fails; never a fixed sleep."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                run = self.dag_run(dag_id, run_id)
-            except LabError as e:
-                # A busy api-server may miss one poll's 30 s timeout: poll again until the deadline.
-                if not isinstance(e.__cause__, requests.Timeout) or time.monotonic() > deadline:
-                    raise
-                continue
-            if run["state"] in TERMINAL_RUN_STATES:
-                return run
-            if time.monotonic() > deadline:
-                raise LabError(
-                    f"{dag_id} run {run_id} still '{run['state']}' after {timeout:.0f} s",
-                    hint="check `airflow-lab status` and the scheduler log (`airflow-lab logs scheduler`)",
-                )
-            time.sleep(interval)
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 120) -> dict:
+        """Poll the DagRun until it succeeds or fails; never a fixed sleep.
+
+        A busy api-server may miss one poll's timeout: that counts as one more poll.
+        """
+        return poll(
+            lambda: self.dag_run(dag_id, run_id),
+            lambda run: run["state"] in TERMINAL_RUN_STATES,
+            timeout=timeout,
+            what=f"the end of {dag_id} run {run_id}",
+            tolerate=(RequestTimeout,),
+            show=lambda run: repr(run["state"]),
+        )
 
     def run_dag(
         self,

@@ -44,7 +44,7 @@ def _where(settings) -> None:
         if settings.embedded_postgres
         else "  PostgreSQL   external (AIRFLOW_LAB_DATABASE_URL)"
     )
-    console.print(f"  airflow CLI  set -a; source {settings.env_file}; set +a", soft_wrap=True)
+    console.print(f"  airflow CLI  source {settings.env_file}", soft_wrap=True)
     del creds
 
 

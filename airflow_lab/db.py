@@ -9,25 +9,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_lab.config import metastore_url, nft_db_url
 from airflow_lab.credentials import load_credentials
 from airflow_lab.settings import Settings, load_settings
+from airflow_lab.stack.airflow_config import metastore_url, nft_db_url
 
 
-def _connect(url: str):
+def url_of(database: str, settings: Settings):
+    """The libpq URL of ``nft`` (the pipeline's data) or ``airflow`` (the metastore)."""
+    creds = load_credentials(settings, create=False)
+    return metastore_url(settings, creds) if database == "airflow" else nft_db_url(settings, creds)
+
+
+def connect(database: str = "nft", settings: Settings | None = None):
+    """An open psycopg2 connection to ``nft`` or the ``airflow`` metastore."""
     import psycopg2
 
-    return psycopg2.connect(url, connect_timeout=5)
+    return psycopg2.connect(url_of(database, settings or load_settings()), connect_timeout=5)
 
 
 def query(sql: str, params: Any = None, *, database: str = "nft", settings: Settings | None = None):
     """Run one read query and return a DataFrame."""
     import pandas as pd
 
-    settings = settings or load_settings()
-    creds = load_credentials(settings, create=False)
-    url = metastore_url(settings, creds) if database == "airflow" else nft_db_url(settings, creds)
-    conn = _connect(url)
+    conn = connect(database, settings)
     try:
         with conn.cursor() as cur:
             cur.execute(sql, params)
@@ -43,10 +47,7 @@ def execute(
     sql: str, params: Any = None, *, database: str = "nft", settings: Settings | None = None
 ) -> None:
     """Run one statement in its own transaction (used by resets in notebooks and tests)."""
-    settings = settings or load_settings()
-    creds = load_credentials(settings, create=False)
-    url = metastore_url(settings, creds) if database == "airflow" else nft_db_url(settings, creds)
-    conn = _connect(url)
+    conn = connect(database, settings)
     try:
         with conn, conn.cursor() as cur:
             cur.execute(sql, params)
@@ -57,16 +58,15 @@ def execute(
 def nft_rows(settings: Settings | None = None):
     """The pipeline's output table, ordered by token id as a number."""
     import pandas as pd
+    from psycopg2.errors import UndefinedTable
 
     try:
         return query(
             "SELECT token_id, name, image_url FROM nfts ORDER BY length(token_id), token_id",
             settings=settings,
         )
-    except Exception as e:  # the table does not exist before creating_table ran
-        if "does not exist" in str(e):
-            return pd.DataFrame(columns=["token_id", "name", "image_url"])
-        raise
+    except UndefinedTable:  # creating_table has not run yet
+        return pd.DataFrame(columns=["token_id", "name", "image_url"])
 
 
 def table_exists(name: str, settings: Settings | None = None) -> bool:

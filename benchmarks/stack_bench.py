@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from airflow_lab import stack  # noqa: E402
 from airflow_lab.api import AirflowApi  # noqa: E402
-from airflow_lab.config import airflow_env, venv_bin  # noqa: E402
 from airflow_lab.settings import DAG_ID, load_settings  # noqa: E402
+from airflow_lab.stack import airflow_env, venv_bin  # noqa: E402
 
 
 def pss_mb(procs: list[psutil.Process]) -> float:
@@ -83,7 +83,7 @@ def bench_lab(runs: int) -> dict:
         stack.down(settings)
         warm = stack.up(settings)
         time.sleep(10)  # settle before reading idle memory
-        procs = stack._supervisor_tree(settings)
+        procs = stack.supervisor_tree(settings)
         idle = pss_mb(procs)
         times = trigger_times(AirflowApi(settings), runs, "2023-03-01")
         return _row(cold, warm, idle, len(procs), times)

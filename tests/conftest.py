@@ -19,7 +19,6 @@ import pytest  # noqa: E402
 from airflow_lab import stack  # noqa: E402
 from airflow_lab.api import AirflowApi  # noqa: E402
 from airflow_lab.settings import Settings, load_settings  # noqa: E402
-from airflow_lab.stack import _supervisor_tree  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -33,13 +32,11 @@ def lab() -> Settings:
     lines: list[str] = []
     seconds = stack.up(settings, report=lines.append)
     print(f"\nlab stack up in {seconds:.1f} s at {settings.home}:\n  " + "\n  ".join(lines))
-    procs = _supervisor_tree(settings)
+    procs = stack.supervisor_tree(settings)
     yield settings
     stack.down(settings)
     _, alive = psutil.wait_procs(procs, timeout=5)
-    from airflow_lab.services import port_open
-
-    listening = [port for port in settings.ports().values() if port_open(settings.host, port)]
+    listening = [port for port in settings.ports().values() if stack.port_open(settings.host, port)]
     assert not alive, f"down left processes behind: {[(p.pid, p.name()) for p in alive]}"
     assert not listening, f"down left ports listening: {listening}"
 

@@ -23,10 +23,8 @@ def _int(answer: Any, what: str) -> int:
 
 @exercise("status.grep('api-server') gives the api-server's line; the port is a number in it")
 def exercise_1(answer: Any, lab: Any = None) -> str:
-    from airflow_lab.stack import status
-
     port = _int(answer, "a port number")
-    rows = {row.name: row for row in status(lab.settings)}
+    rows = {row.name: row for row in lab.services()}
     expected = rows["api-server"].port
     others = {row.port: name for name, row in rows.items() if row.port and name != "api-server"}
     expect(
@@ -51,10 +49,8 @@ def exercise_1(answer: Any, lab: Any = None) -> str:
 
 @exercise("count rows whose health column is exactly 'healthy' (not 'unhealthy')")
 def exercise_2(answer: Any, lab: Any = None) -> str:
-    from airflow_lab.stack import status
-
     count = _int(answer, "a number of services")
-    rows = status(lab.settings)
+    rows = lab.services()
     healthy = sum(row.healthy for row in rows)
     expect(
         count == healthy,

@@ -12,9 +12,7 @@ from airflow_lab.checks import exercise, expect, passed
 
 
 def _pids(lab: Any) -> dict[str, int]:
-    from airflow_lab.stack import status
-
-    return {row.name: row.pid for row in status(lab.settings) if row.pid}
+    return {row.name: row.pid for row in lab.services() if row.pid}
 
 
 def local_executor_workers(lab: Any) -> list[int]:

@@ -26,7 +26,7 @@ def nfts_columns(lab: Any) -> dict[str, str]:
         )
         if len(live):
             return dict(zip(live["column_name"], live["data_type"], strict=True))
-        sql = lab.dag_code("CREATE_TABLE_SQL")
+        sql = lab.dags.code("CREATE_TABLE_SQL")
     else:
         from airflow_lab.settings import load_settings
 

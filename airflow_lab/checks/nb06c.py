@@ -15,7 +15,7 @@ DAG_ID = "nft-pipeline"
 
 def _page(lab: Any, limit: int, cursor: str | None = None) -> dict:
     params = {"limit": limit} | ({"next": cursor} if cursor else {})
-    response = lab.nft_api(f"/api/v2/collection/{lab.settings.collection}/nfts", **params)
+    response = lab.nft.get(f"/api/v2/collection/{lab.settings.collection}/nfts", **params)
     response.raise_for_status()
     return response.json()
 
@@ -29,7 +29,7 @@ def _identifier(answer: Any) -> str:
     return str(answer).strip()
 
 
-@exercise('lab.nft_api(NFTS, limit=3).json()["nfts"][2]["identifier"]')
+@exercise('lab.nft.get(NFTS, limit=3).json()["nfts"][2]["identifier"]')
 def exercise_1(answer: Any, lab: Any = None) -> str:
     expect(lab is not None, "this checker asks the API: call it with lab=lab")
     given = _identifier(answer)
@@ -76,7 +76,7 @@ def exercise_2(answer: Any, lab: Any = None) -> str:
     )
 
 
-@exercise("page_3 = lab.nft_api(NFTS, limit=200, next=page_2['next']).json()")
+@exercise("page_3 = lab.nft.get(NFTS, limit=200, next=page_2['next']).json()")
 def exercise_3(answer: Any, lab: Any = None) -> str:
     expect(lab is not None, "this checker asks the API: call it with lab=lab")
     given = _identifier(answer)

@@ -34,7 +34,7 @@ def process_nfts(lab: Any, payload: Any) -> tuple[list[dict], list[str]]:
 
 def page(lab: Any, limit: int, fault: str | None = None) -> dict:
     params = {"limit": limit} | ({"fault": fault} if fault else {})
-    resp = lab.nft_api(PAGE.format(slug=lab.settings.collection), **params)
+    resp = lab.nft.get(PAGE.format(slug=lab.settings.collection), **params)
     resp.raise_for_status()
     return resp.json()
 
@@ -52,7 +52,7 @@ def _needs_lab(lab: Any, name: str) -> None:
 
 
 @exercise(
-    "payload = lab.nft_api(PAGE, limit=10, fault='partial').json(); "
+    "payload = lab.nft.get(PAGE, limit=10, fault='partial').json(); "
     "rows, problems = process_nfts(payload); answer = len(rows)"
 )
 def exercise_1(answer: Any, lab: Any = None) -> str:
@@ -115,7 +115,7 @@ def exercise_2(answer: Any, lab: Any = None) -> str:
 
 
 @exercise(
-    "rows, problems = process_nfts(lab.nft_api(PAGE, limit=20, fault='partial').json()); "
+    "rows, problems = process_nfts(lab.nft.get(PAGE, limit=20, fault='partial').json()); "
     "answer = len(problems)"
 )
 def exercise_3(answer: Any, lab: Any = None) -> str:

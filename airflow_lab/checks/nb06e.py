@@ -22,7 +22,7 @@ def _needs_lab(lab: Any, name: str) -> None:
 def upsert_sql(lab: Any) -> str:
     """The DAG file's UPSERT_SQL, read from its ``nft_sql`` section."""
     namespace: dict[str, Any] = {}
-    exec(lab.dag_code("nft_sql"), namespace)  # two string constants, nothing else
+    exec(lab.dags.code("nft_sql"), namespace)  # two string constants, nothing else
     return namespace["UPSERT_SQL"]
 
 
@@ -30,7 +30,7 @@ def csv_line(lab: Any, token_id: str) -> str:
     """Token ``token_id``'s row as the seed wrote it: pandas ``to_csv(index=None, header=False)``."""
     import pandas as pd
 
-    resp = lab.nft_api(PAGE.format(slug=lab.settings.collection), limit=20)
+    resp = lab.nft.get(PAGE.format(slug=lab.settings.collection), limit=20)
     resp.raise_for_status()
     nft = next(n for n in resp.json()["nfts"] if n["identifier"] == token_id)
     row = pd.DataFrame(
@@ -81,7 +81,7 @@ def exercise_2(answer: Any, lab: Any = None) -> str:
     expect(
         given.startswith("ON CONFLICT") and given in sql,
         f"{answer!r} is not the clause of UPSERT_SQL that makes a rerun harmless",
-        "print(lab.dag_code('nft_sql')) and read the line after FROM json_to_recordset(...)",
+        "print(lab.dags.code('nft_sql')) and read the line after FROM json_to_recordset(...)",
     )
     return passed(
         "ON CONFLICT (token_id) DO UPDATE: a token already stored is updated (only if it "

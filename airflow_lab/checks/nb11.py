@@ -26,7 +26,7 @@ def _openapi(lab: Any) -> dict:
 
 
 @exercise(
-    "lab.tries(run_b).query(\"task_id == 'extract_nft'\") has one row per try; "
+    "lab.runs.tries(lab.settings.dag_id, run_b).query(\"task_id == 'extract_nft'\") has one row per try; "
     "or: retries (2) + the first try"
 )
 def exercise_1(answer: Any, lab: Any = None) -> str:
@@ -39,12 +39,12 @@ def exercise_1(answer: Any, lab: Any = None) -> str:
     expect(
         answer != retries,
         f"{answer} is the number of *retries*; the first try comes before them",
-        "count the rows of extract_nft in lab.tries(run_b)",
+        "count the rows of extract_nft in lab.runs.tries(lab.settings.dag_id, run_b)",
     )
     expect(
         answer == retries + 1,
         f"{answer} tries does not match the DAG: extract_nft has retries={retries}",
-        "count the rows of extract_nft in lab.tries(run_b), before the clear",
+        "count the rows of extract_nft in lab.runs.tries(lab.settings.dag_id, run_b), before the clear",
     )
     return passed(
         f"retries={retries} means up to {retries + 1} tries: the first, then one per retry; "

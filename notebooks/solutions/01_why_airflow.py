@@ -15,7 +15,7 @@ def exercise_1(lab):
     """The latest try's number is the number of tries."""
     run_id = latest_run_id(lab)
     return int(
-        lab.task_instances(run_id, DAG_ID).set_index("task_id").loc["transform", "try_number"]
+        lab.runs.task_instances(DAG_ID, run_id).set_index("task_id").loc["transform", "try_number"]
     )
 
 

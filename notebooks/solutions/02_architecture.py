@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import psutil
 
-from airflow_lab.stack import status
-
 
 def exercise_1(lab):
     """The scheduler's row of the supervisor's table (what `airflow-lab status` shows)."""
-    return next(row.pid for row in status(lab.settings) if row.name == "scheduler")
+    return next(row.pid for row in lab.services() if row.name == "scheduler")
 
 
 def exercise_2(lab):

@@ -31,7 +31,7 @@ def _parse_duration(lab):
 def exercise_1(lab):
     """The dag table's last_parse_duration: the dag-processor's own measurement."""
     if not lab.api.dag_exists(DAG_ID):
-        lab.write_dag("nb05_life_of_a_dag.py", _FALLBACK_SOURCE, DAG_ID)
+        lab.dags.write("nb05_life_of_a_dag.py", _FALLBACK_SOURCE, DAG_ID)
     deadline = time.monotonic() + 60
     while (value := _parse_duration(lab)) is None and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -15,7 +15,7 @@ def exercise_1(lab):
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'nfts'"
     )
     if df.empty:  # creating_table has not run on this stack yet: make the table the DAG's way
-        lab.execute(lab.dag_code("CREATE_TABLE_SQL").split('"""')[1])
+        lab.execute(lab.dags.code("CREATE_TABLE_SQL").split('"""')[1])
         return exercise_1(lab)
     return dict(zip(df["column_name"], df["data_type"], strict=True))
 

@@ -11,7 +11,7 @@ NFTS = "/api/v2/collection/doodles-official/nfts"
 
 def exercise_1(lab):
     """Index 2 is the third NFT."""
-    return lab.nft_api(NFTS, limit=3).json()["nfts"][2]["identifier"]
+    return lab.nft.get(NFTS, limit=3).json()["nfts"][2]["identifier"]
 
 
 def exercise_2(lab):
@@ -21,9 +21,9 @@ def exercise_2(lab):
 
 def exercise_3(lab):
     """Hand each page's ``next`` back for the following page."""
-    page = lab.nft_api(NFTS, limit=200).json()
+    page = lab.nft.get(NFTS, limit=200).json()
     for _ in range(2):
-        page = lab.nft_api(NFTS, limit=200, next=page["next"]).json()
+        page = lab.nft.get(NFTS, limit=200, next=page["next"]).json()
     return page["nfts"][0]["identifier"]
 
 

@@ -23,20 +23,20 @@ def _process_nfts(lab):
 
 def exercise_1(lab):
     """Run process_nfts on the broken page: one record lacks an id, one token repeats."""
-    payload = lab.nft_api(PAGE, limit=10, fault="partial").json()
+    payload = lab.nft.get(PAGE, limit=10, fault="partial").json()
     rows, _problems = _process_nfts(lab)(payload)
     return len(rows)
 
 
 def exercise_2(lab):
     """The name with characters beyond U+FFFF (emoji)."""
-    nfts = lab.nft_api(PAGE, limit=20).json()["nfts"]
+    nfts = lab.nft.get(PAGE, limit=20).json()["nfts"]
     return next(n["identifier"] for n in nfts if any(ord(c) > 0xFFFF for c in n["name"]))
 
 
 def exercise_3(lab):
     """Every skipped or changed record is one line of ``problems``."""
-    payload = lab.nft_api(PAGE, limit=20, fault="partial").json()
+    payload = lab.nft.get(PAGE, limit=20, fault="partial").json()
     _rows, problems = _process_nfts(lab)(payload)
     return len(problems)
 

@@ -25,7 +25,7 @@ def exercise_2(lab):
 
 def exercise_3(lab):
     """Token 3's CSV line, split the naive way."""
-    nfts = lab.nft_api(PAGE, limit=20).json()["nfts"]
+    nfts = lab.nft.get(PAGE, limit=20).json()["nfts"]
     nft = next(n for n in nfts if n["identifier"] == "3")
     row = pd.DataFrame([{"token_id": "3", "name": nft["name"], "image_url": nft["image_url"]}])
     buffer = io.StringIO()

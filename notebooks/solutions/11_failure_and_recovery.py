@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 def exercise_1(lab):
-    # In the notebook: len(lab.tries(run_b).query("task_id == 'extract_nft'")) before the
+    # In the notebook: len(lab.runs.tries(lab.settings.dag_id, run_b).query("task_id == 'extract_nft'")) before the
     # clear. Without that run at hand: the first try plus one per retry.
     retries = int(lab.api.get("/api/v2/dags/nft-pipeline/tasks/extract_nft")["retries"])
     return retries + 1

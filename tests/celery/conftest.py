@@ -11,8 +11,8 @@ import pytest
 
 from airflow_lab import stack
 from airflow_lab.api import AirflowApi
-from airflow_lab.services import port_open
 from airflow_lab.settings import Settings, load_settings
+from airflow_lab.stack import port_open
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def lab() -> Settings:
     lines: list[str] = []
     seconds = stack.up(settings, profile="celery", report=lines.append)
     print(f"\ncelery stack up in {seconds:.1f} s:\n  " + "\n  ".join(lines))
-    procs = stack._supervisor_tree(settings)
+    procs = stack.supervisor_tree(settings)
     yield settings
     stack.down(settings)
     _, alive = psutil.wait_procs(procs, timeout=5)

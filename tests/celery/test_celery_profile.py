@@ -15,8 +15,8 @@ import psutil
 
 from airflow_lab import db, stack
 from airflow_lab.api import AirflowApi
-from airflow_lab.services import supervisor
 from airflow_lab.settings import DAG_ID, Settings
+from airflow_lab.stack import supervisor_client
 from tests.integration.conftest import unique_logical_date
 from tests.integration.test_pipeline import (  # noqa: F401 - the same tests, on this stack
     test_failing_api_fails_the_task_clearly_and_leaves_the_table,
@@ -77,7 +77,7 @@ def test_killed_worker_task_is_retried_on_the_other(lab: Settings, api: AirflowA
 
         assert stack.wait_for(lambda: running_host() is not None, 120, 0.5)
         victim = running_host()
-        proxy = supervisor(lab)
+        proxy = supervisor_client(lab)
         pid = proxy.getProcessInfo(victim)["pid"]
         tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
         for proc in tree:  # the machine dies: worker and its task, no goodbye

@@ -23,8 +23,8 @@ import requests
 from airflow_lab import db, stack
 from airflow_lab.api import AirflowApi
 from airflow_lab.credentials import load_credentials
-from airflow_lab.services import supervisor
 from airflow_lab.settings import DAG_ID, Settings
+from airflow_lab.stack import supervisor_client
 
 from .conftest import unique_logical_date
 
@@ -70,7 +70,7 @@ def settled(lab: Settings, quiet_for: float = 15) -> bool:
     back (a failed heartbeat), and supervisord restarts them: healthy once is not
     yet settled.
     """
-    from airflow_lab.services import process_table
+    from airflow_lab.stack import process_table
 
     table = process_table(lab).values()
     running = [p for p in table if p["statename"] == "RUNNING"]
@@ -154,14 +154,14 @@ def test_scheduler_killed_mid_run_comes_back_and_the_run_completes(
     api.set_paused(DAG_ID, False)
     with fault(lab, "slow", count=1, delay=4):  # keeps the sensor busy while we kill
         run = api.trigger(DAG_ID, unique_logical_date(), {"limit": 20})
-        info = supervisor(lab).getProcessInfo("scheduler")
+        info = supervisor_client(lab).getProcessInfo("scheduler")
         deadline = time.monotonic() + 60
         while api.dag_run(DAG_ID, run["dag_run_id"])["state"] != "running":
             assert time.monotonic() < deadline
             time.sleep(0.2)
         os.kill(info["pid"], signal.SIGKILL)
         done = api.wait_for_run(DAG_ID, run["dag_run_id"], timeout=240)
-    assert supervisor(lab).getProcessInfo("scheduler")["pid"] != info["pid"], (
+    assert supervisor_client(lab).getProcessInfo("scheduler")["pid"] != info["pid"], (
         "supervisor did not restart it"
     )
     assert done["state"] == "success", tries(api, run["dag_run_id"])
@@ -172,7 +172,7 @@ def test_scheduler_killed_mid_run_comes_back_and_the_run_completes(
 
 def test_postgres_stopped_and_started_again(lab: Settings, api: AirflowApi) -> None:
     before = table(lab)
-    proxy = supervisor(lab)
+    proxy = supervisor_client(lab)
     proxy.stopProcess("postgres", True)
     SUMMARY["faults injected"] += 1
     time.sleep(2)  # an outage of a couple of seconds, as when a laptop sleeps

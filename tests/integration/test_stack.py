@@ -40,7 +40,7 @@ def test_cli_status_exits_zero_on_a_healthy_stack(lab: Settings) -> None:
 
 
 def test_everything_listens_on_loopback_only(lab: Settings) -> None:
-    pids = {p.pid for p in stack._supervisor_tree(lab)}
+    pids = {p.pid for p in stack.supervisor_tree(lab)}
     listening = [
         c
         for c in psutil.net_connections(kind="inet")

@@ -24,8 +24,8 @@ import requests
 
 from airflow_lab import db, stack
 from airflow_lab.api import AirflowApi
-from airflow_lab.services import port_open
 from airflow_lab.settings import DAG_ID, DEFAULT_PORTS, PROJECT_ROOT, Settings, load_settings
+from airflow_lab.stack import port_open
 
 from ..integration.conftest import unique_logical_date
 
@@ -116,7 +116,7 @@ def test_up_after_an_interrupted_up_and_after_a_crash_recovers() -> None:
     assert "Ready in" in first.stdout
     # The laptop loses power: every process of the stack dies at once, no goodbye.
     # Left behind: supervisord's pid file and socket, PostgreSQL's postmaster.pid.
-    tree = stack._supervisor_tree(s)
+    tree = stack.supervisor_tree(s)
     assert tree
     for proc in tree:
         proc.kill()

@@ -30,10 +30,15 @@ import jsonschema
 import pytest
 import yaml
 
-from airflow_lab import services as lab_services
-from airflow_lab.config import SIMPLE_AUTH_MANAGER, celery_env, metastore_url, nft_db_url
 from airflow_lab.credentials import Credentials
 from airflow_lab.settings import AIRFLOW_VERSION, PROJECT_ROOT, Settings
+from airflow_lab.stack import services as lab_services
+from airflow_lab.stack.airflow_config import (
+    SIMPLE_AUTH_MANAGER,
+    celery_env,
+    metastore_url,
+    nft_db_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yaml"
@@ -51,12 +56,12 @@ SERVICE_MAP = {
     "nft-api": "nft-api",
     "redis": "broker",
     "airflow-worker": "worker",  # the lab's worker-1, worker-2, ...
+    "flower": "flower",
 }
 #: Compose services the lab stack has no process for, and why.
 COMPOSE_ONLY = {
     "airflow-init": "`airflow-lab up` migrates the metastore and writes the login itself",
     "airflow-cli": "the lab's `airflow` CLI is the venv's, run with the lab's environment",
-    "flower": "the lab stack has no Flower service yet (settings.flower_port is kept for it)",
 }
 #: Lab services compose has no container for, and why.
 LAB_ONLY = {"jupyter": "JupyterLab runs on the host, against either stack"}
@@ -791,12 +796,15 @@ def test_a_change_to_the_lab_alone_is_caught(config, settings, creds, monkeypatc
 def test_a_new_lab_service_is_caught(config, settings, creds, monkeypatch):
     real = lab_services.build_services
 
-    def with_flower(*args, **kwargs):
+    def with_exporter(*args, **kwargs):
         return [
             *real(*args, **kwargs),
-            lab_services.Service("flower", "celery flower", 5555, profile="celery"),
+            lab_services.Service("statsd-exporter", "statsd_exporter", 9102, profile="celery"),
         ]
 
-    monkeypatch.setattr(lab_services, "build_services", with_flower)
+    monkeypatch.setattr(lab_services, "build_services", with_exporter)
     problems = compare(config, settings, creds)
-    assert any("the lab stack runs 'flower', unknown to docker-compose.yaml" in p for p in problems)
+    assert any(
+        "the lab stack runs 'statsd-exporter', unknown to docker-compose.yaml" in p
+        for p in problems
+    )

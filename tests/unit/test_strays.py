@@ -19,7 +19,10 @@ HOME = Path("/work/kit/.lab")
     ("cmdline", "ours"),
     [
         ("postgres -D /work/kit/.lab/pgdata -h 127.0.0.1", True),
-        ("python -m airflow_lab.launch /work/kit/.lab/run/env/scheduler.json -- airflow", True),
+        (
+            "python -m airflow_lab.stack.launch /work/kit/.lab/run/env/scheduler.json -- airflow",
+            True,
+        ),
         ("tail -f /work/kit/.lab", True),
         ("postgres -D /work/kit/.lab-test/pgdata -h 127.0.0.1", False),
         ("/bin/sh -c AIRFLOW_LAB_HOME=/work/kit/.lab-test-celery make test", False),

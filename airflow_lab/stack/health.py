@@ -1,0 +1,108 @@
+"""Is each service healthy? One answer per service, asked the way the service answers.
+
+PostgreSQL by logging in; the four Airflow components by the api-server's own
+``/api/v2/monitor/health`` report; the NFT API by its ``/health``; the broker,
+Flower and JupyterLab by their port; a Celery worker by supervisor's state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import requests
+
+from airflow_lab.credentials import Credentials
+from airflow_lab.settings import DAG_ID, Settings
+from airflow_lab.stack import postgres
+from airflow_lab.stack.processes import port_open
+from airflow_lab.stack.supervisor import state_of
+
+#: Airflow components the api-server's health endpoint reports on.
+AIRFLOW_COMPONENTS = {"scheduler", "dag-processor", "triggerer"}
+#: Services that are healthy as soon as they accept connections.
+PORT_ONLY = {"broker", "flower", "jupyter"}
+
+
+def airflow_health(settings: Settings) -> dict:
+    """The api-server's own health report of the metastore and each component."""
+    try:
+        resp = requests.get(f"{settings.api_url}/api/v2/monitor/health", timeout=3)
+        return resp.json() if resp.ok else {}
+    except (requests.RequestException, ValueError):
+        return {}
+
+
+def nft_api_healthy(settings: Settings) -> bool:
+    try:
+        return requests.get(f"{settings.nft_api_url}/health", timeout=3).ok
+    except requests.RequestException:
+        return False
+
+
+def compose_healthy(settings: Settings) -> bool:
+    """True when an Airflow and an NFT API answer healthy on the lab's ports.
+
+    That is how a stack not run by the lab's supervisor (docker compose) is found.
+    """
+    health = airflow_health(settings)
+    if not health or any(
+        v.get("status") != "healthy" for v in health.values() if isinstance(v, dict)
+    ):
+        return False
+    return nft_api_healthy(settings)
+
+
+def checker(settings: Settings, creds: Credentials) -> Callable[[str], bool]:
+    """A function answering 'is this service healthy now?' for each service name."""
+    # One GET of /monitor/health answers for four services: reuse it for a moment
+    # rather than ask the api-server four times per status table.
+    cache: dict = {"at": -1.0, "health": {}}
+
+    def health() -> dict:
+        if time.monotonic() - cache["at"] > 0.5:
+            cache["health"], cache["at"] = airflow_health(settings), time.monotonic()
+        return cache["health"]
+
+    def check(name: str) -> bool:
+        if name == "postgres":
+            return postgres.is_ready(settings, creds)
+        if name == "api-server":
+            return health().get("metadatabase", {}).get("status") == "healthy"
+        if name in AIRFLOW_COMPONENTS:
+            return health().get(name.replace("-", "_"), {}).get("status") == "healthy"
+        if name == "nft-api":
+            return nft_api_healthy(settings)
+        if name in PORT_ONLY:
+            port = settings.port_of(name)
+            return port is not None and port_open(settings.host, port)
+        if name.startswith("worker-"):
+            return state_of(settings, name) == "RUNNING"
+        return False
+
+    return check
+
+
+def dag_parsed(settings: Settings, creds: Credentials, dag_id: str = DAG_ID) -> bool:
+    """Has the dag-processor stored ``dag_id`` from a file that is there now?
+
+    Read from the metastore's ``dag`` table: the stack checks its own database and
+    never goes through the REST client that sits above it.
+    """
+    import psycopg2
+
+    from airflow_lab.stack.airflow_config import metastore_url
+
+    try:
+        conn = psycopg2.connect(metastore_url(settings, creds), connect_timeout=3)
+    except psycopg2.OperationalError:
+        return False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT is_stale FROM dag WHERE dag_id = %s", (dag_id,))
+            row = cur.fetchone()
+    except psycopg2.errors.UndefinedTable:
+        return False
+    finally:
+        conn.close()
+    return row is not None and not row[0]
