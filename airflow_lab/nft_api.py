@@ -10,14 +10,7 @@ input can be shown reliably instead of waiting for the real API to fail.
 Run it with ``python -m airflow_lab.nft_api --api-key KEY`` (or set
 ``AIRFLOW_LAB_NFT_API_KEY``).
 
-Faults, kinds ``500 429 slow malformed empty partial``, apply only to the two
-data endpoints and are chosen, in order of precedence, by:
-
-* a query parameter ``?fault=KIND`` (with optional ``delay=`` / ``retry_after=``),
-* a header ``x-lab-fault: KIND`` (with optional ``x-lab-fault-delay`` /
-  ``x-lab-fault-retry-after``),
-* ``POST /admin/faults`` ``{"kind": ..., "count": ..., "delay": ..., "retry_after": ...}``
-  for the next ``count`` data requests (``null`` = until ``DELETE /admin/faults``).
+Faults (see :mod:`airflow_lab.nft_faults`) apply only to the two data endpoints.
 """
 
 from __future__ import annotations
@@ -32,9 +25,7 @@ import json
 import os
 import socket
 import sys
-import threading
 import zlib
-from dataclasses import dataclass
 from typing import Annotated, Any
 from xml.sax.saxutils import escape
 
@@ -49,96 +40,26 @@ from airflow_lab.nft_data import (
     load_collection_file,
     to_v1_asset,
 )
+from airflow_lab.nft_faults import (
+    Fault,
+    FaultBoard,
+    FaultError,
+    bounded_number,
+    fault_from_request,
+    make_fault,
+    spoil,
+)
 from airflow_lab.settings import NFT_API_KEY_ENV, env_var, load_settings
 
 API_KEY_ENV = NFT_API_KEY_ENV
 PORT_ENV = env_var("nft_api_port")
-FAULT_KINDS = ("500", "429", "slow", "malformed", "empty", "partial")
 #: OpenSea documents ``limit`` as 1..200 (default 50) and rejects values outside
 #: that range with a 400 rather than clamping; so do we, so a DAG that asks for
 #: too much fails here as it would against the real API.
 V2_DEFAULT_LIMIT, V2_MAX_LIMIT = 50, 200
 #: v1 capped ``limit`` at 50 (and later began rejecting larger values) and ``offset`` at 10,000.
 V1_DEFAULT_LIMIT, V1_MAX_LIMIT, V1_MAX_OFFSET = 20, 50, 10_000
-MAX_DELAY = 120.0
 V1_HEADERS = {"Deprecation": "true", "X-Lab-Note": "OpenSea retired API v1; use /api/v2"}
-
-
-class FaultError(ValueError):
-    """A fault request the server cannot honour; the message lists what it can do."""
-
-
-@dataclass(frozen=True)
-class Fault:
-    kind: str
-    delay: float = 3.0
-    retry_after: int = 1
-
-
-def _number(value: object, name: str, cast: type, low: float, high: float) -> Any:
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = cast(value)
-    except (TypeError, ValueError):
-        raise FaultError(
-            f"{name} must be a number from {low:g} to {high:g}, got {value!r}"
-        ) from None
-    if not low <= number <= high:
-        raise FaultError(f"{name} must be from {low:g} to {high:g}, got {value!r}")
-    return number
-
-
-def make_fault(kind: object, delay: object = None, retry_after: object = None) -> Fault:
-    """Validate a fault request from any source, so all three reject mistakes alike."""
-    kind = str(kind) if isinstance(kind, (str, int)) and not isinstance(kind, bool) else kind
-    if kind not in FAULT_KINDS:
-        raise FaultError(f"unknown fault kind {kind!r}; valid kinds: {', '.join(FAULT_KINDS)}")
-    return Fault(
-        kind=kind,
-        delay=3.0 if delay in (None, "") else _number(delay, "delay", float, 0, MAX_DELAY),
-        retry_after=1
-        if retry_after in (None, "")
-        else _number(retry_after, "retry_after", int, 0, 3600),
-    )
-
-
-class FaultBoard:
-    """The admin-set fault, shared by all requests; a lock keeps ``count`` exact under load."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._fault: Fault | None = None
-        self._remaining: int | None = None
-
-    def set(self, fault: Fault | None, count: int | None) -> None:
-        with self._lock:
-            self._fault, self._remaining = fault, count
-
-    def clear(self) -> None:
-        self.set(None, None)
-
-    def take(self) -> Fault | None:
-        """The fault for one data request, using up one of ``count``."""
-        with self._lock:
-            fault = self._fault
-            if fault is not None and self._remaining is not None:
-                self._remaining -= 1
-                if self._remaining <= 0:
-                    self._fault, self._remaining = None, None
-            return fault
-
-    def describe(self) -> dict[str, Any] | None:
-        with self._lock:
-            if self._fault is None:
-                return None
-            f = self._fault
-            return {
-                "kind": f.kind,
-                "count": self._remaining,
-                "delay": f.delay,
-                "retry_after": f.retry_after,
-            }
 
 
 def encode_cursor(offset: int) -> str:
@@ -173,25 +94,6 @@ def _int_param(value: str | None, default: int, low: int, high: int, name: str) 
     return number
 
 
-def _spoil(items: list[dict[str, Any]], id_key: str) -> list[dict[str, Any]]:
-    """Break a page the ways real feeds break, for the bad-input lessons."""
-    items = [dict(item) for item in items]
-    n = len(items)
-    if n > 0:
-        items[0]["name"] = None
-    if n > 1:
-        items[1].pop("name", None)
-    if n > 2:
-        items[2]["image_url"] = None
-    if n > 3:
-        items[3].pop("image_url", None)
-    if n > 4:
-        items[4].pop(id_key, None)
-    if n > 6:
-        items[-1] = dict(items[5])  # the same NFT twice, as a shifting page would give
-    return items
-
-
 async def _respond(fault: Fault | None, body: dict[str, Any], v1: bool = False) -> Response:
     """Answer normally or through ``fault``, in the chosen API version's own error shape."""
     headers = V1_HEADERS if v1 else {}
@@ -218,20 +120,8 @@ async def _respond(fault: Fault | None, body: dict[str, Any], v1: bool = False) 
     elif fault.kind == "empty":
         body = {**body, list_key: []} | ({"next": None} if "next" in body else {})
     elif fault.kind == "partial":
-        body = {**body, list_key: _spoil(body[list_key], id_key)}
+        body = {**body, list_key: spoil(body[list_key], id_key)}
     return JSONResponse(body, headers=headers)
-
-
-def _request_fault(request: Request) -> Fault | None:
-    q, h = request.query_params, request.headers
-    kind = q.get("fault") or h.get("x-lab-fault")
-    if not kind:
-        return None
-    return make_fault(
-        kind,
-        q.get("delay") or h.get("x-lab-fault-delay"),
-        q.get("retry_after") or h.get("x-lab-fault-retry-after"),
-    )
 
 
 def _svg(identifier: str) -> str:
@@ -282,7 +172,7 @@ def create_app(
         if (refusal := denied(request)) is not None:
             return refusal
         try:
-            fault = _request_fault(request)
+            fault = fault_from_request(request.query_params, request.headers)
             size = _int_param(limit, V2_DEFAULT_LIMIT, 1, V2_MAX_LIMIT, "limit")
             if slug != collection:
                 return JSONResponse({"errors": [f"Collection {slug!r} not found"]}, status_code=404)
@@ -302,7 +192,7 @@ def create_app(
     ) -> Response:
         """v1 filtered by ``collection``: an unknown slug gave an empty list, not a 404."""
         try:
-            fault = _request_fault(request)
+            fault = fault_from_request(request.query_params, request.headers)
         except FaultError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=400, headers=V1_HEADERS)
         try:
@@ -348,7 +238,7 @@ def create_app(
                 payload.get("kind"), payload.get("delay"), payload.get("retry_after")
             )
             count = payload.get("count")
-            count = None if count is None else _number(count, "count", int, 1, 1_000_000)
+            count = None if count is None else bounded_number(count, "count", int, 1, 1_000_000)
         except FaultError as exc:
             return JSONResponse({"errors": [str(exc)]}, status_code=400)
         board.set(fault, count)

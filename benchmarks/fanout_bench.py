@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 from airflow_lab import db, stack  # noqa: E402
 from airflow_lab.api import AirflowApi  # noqa: E402
 from airflow_lab.settings import load_settings  # noqa: E402
+from airflow_lab.waiting import wait_until  # noqa: E402
 
 FANOUT_DAG = """
 import time
@@ -53,11 +54,8 @@ def measure(profile: str, workers: int, tasks: int, work: float) -> dict:
             FANOUT_DAG.format(tasks=tasks, work=work)
         )
         api = AirflowApi(settings)
-        deadline = time.monotonic() + 180
-        while not api.dag_exists("fanout_bench"):
-            if time.monotonic() > deadline:
-                raise SystemExit("fanout_bench was not parsed")
-            time.sleep(0.5)
+        if not wait_until(lambda: api.dag_exists("fanout_bench"), 180, 0.5):
+            raise SystemExit("fanout_bench was not parsed")
         t0 = time.monotonic()
         run = api.run_dag("fanout_bench", None, timeout=1200)
         wall = time.monotonic() - t0

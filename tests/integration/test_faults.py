@@ -18,13 +18,14 @@ from contextlib import contextmanager
 
 import psutil
 import pytest
-import requests
 
 from airflow_lab import db, stack
 from airflow_lab.api import AirflowApi
 from airflow_lab.credentials import load_credentials
+from airflow_lab.nft_client import NftApiClient
 from airflow_lab.settings import DAG_ID, Settings
 from airflow_lab.stack import supervisor_client
+from airflow_lab.waiting import poll
 
 from .conftest import unique_logical_date
 
@@ -40,16 +41,10 @@ def table(lab: Settings) -> dict[str, tuple[str, str]]:
 
 @contextmanager
 def fault(lab: Settings, kind: str, count: int | None = None, **options: object) -> Iterator[None]:
-    key = load_credentials(lab, create=False).nft_api_key
-    url = f"{lab.nft_api_url}/admin/faults"
-    requests.post(
-        url, json={"kind": kind, "count": count, **options}, headers={"x-api-key": key}, timeout=5
-    ).raise_for_status()
-    SUMMARY["faults injected"] += 1
-    try:
+    """The NFT API misbehaves inside the block (counted in the summary), then recovers."""
+    with NftApiClient(lab).fault(kind, count, **options):
+        SUMMARY["faults injected"] += 1
         yield
-    finally:
-        requests.delete(url, headers={"x-api-key": key}, timeout=5).raise_for_status()
 
 
 def lost(before: dict, after: dict) -> int:
@@ -155,10 +150,13 @@ def test_scheduler_killed_mid_run_comes_back_and_the_run_completes(
     with fault(lab, "slow", count=1, delay=4):  # keeps the sensor busy while we kill
         run = api.trigger(DAG_ID, unique_logical_date(), {"limit": 20})
         info = supervisor_client(lab).getProcessInfo("scheduler")
-        deadline = time.monotonic() + 60
-        while api.dag_run(DAG_ID, run["dag_run_id"])["state"] != "running":
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
+        poll(
+            lambda: api.dag_run(DAG_ID, run["dag_run_id"])["state"],
+            lambda state: state == "running",
+            timeout=60,
+            interval=0.2,
+            what="the run to start",
+        )
         os.kill(info["pid"], signal.SIGKILL)
         done = api.wait_for_run(DAG_ID, run["dag_run_id"], timeout=240)
     assert supervisor_client(lab).getProcessInfo("scheduler")["pid"] != info["pid"], (

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import requests
-
 from airflow_lab import db
 from airflow_lab.api import AirflowApi
-from airflow_lab.credentials import load_credentials
+from airflow_lab.nft_client import NftApiClient
 from airflow_lab.settings import DAG_ID, Settings
 
 from .conftest import unique_logical_date
@@ -15,13 +13,7 @@ LIMIT = 20
 
 
 def served_page(lab: Settings, limit: int = LIMIT) -> list[dict]:
-    key = load_credentials(lab, create=False).nft_api_key
-    resp = requests.get(
-        f"{lab.nft_api_url}/api/v2/collection/{lab.collection}/nfts",
-        params={"limit": limit},
-        headers={"x-api-key": key},
-        timeout=10,
-    )
+    resp = NftApiClient(lab).get(f"/api/v2/collection/{lab.collection}/nfts", limit=limit)
     resp.raise_for_status()
     return resp.json()["nfts"]
 
@@ -62,16 +54,9 @@ def test_failing_api_fails_the_task_clearly_and_leaves_the_table(
 ) -> None:
     api.run_dag(DAG_ID, unique_logical_date(), {"limit": LIMIT})
     before = stored(lab)
-    key = load_credentials(lab, create=False).nft_api_key
-    admin = f"{lab.nft_api_url}/admin/faults"
     # malformed JSON: the sensor sees 200, extract_nft cannot decode the body
-    requests.post(
-        admin, json={"kind": "malformed"}, headers={"x-api-key": key}, timeout=5
-    ).raise_for_status()
-    try:
+    with NftApiClient(lab).fault("malformed"):
         run = api.run_dag(DAG_ID, unique_logical_date(), {"limit": 40})
-    finally:
-        requests.delete(admin, headers={"x-api-key": key}, timeout=5)
     assert run["state"] == "failed"
     states = {t["task_id"]: t["state"] for t in api.task_instances(DAG_ID, run["dag_run_id"])}
     assert states["extract_nft"] == "failed"
