@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 from pathlib import Path
 
 import pytest
 
+from airflow_lab.checks import Exercise
 from airflow_lab.errors import CheckFailed
 from airflow_lab.notebook import Lab
 from airflow_lab.settings import PROJECT_ROOT, Settings
@@ -59,15 +61,43 @@ def test_solution_passes_its_checker(path: Path, name: str, nb_lab: Lab) -> None
 
 
 @pytest.mark.parametrize(("path", "name"), _cases(), ids=[f"{_prefix(p)}_{n}" for p, n in _cases()])
-def test_wrong_answer_fails_with_a_helpful_message(path: Path, name: str, nb_lab: Lab) -> None:
+def test_wrong_answer_fails_with_its_message(path: Path, name: str, nb_lab: Lab) -> None:
+    """``WRONG[name]`` is a typical wrong answer, with words its message must contain
+    (``(answer, "words")``), or the answer alone for checkers not yet moved to Exercise."""
     solution = _load(path)
     assert name in solution.WRONG, f"{path.name} has no WRONG answer for {name}"
+    wrong = solution.WRONG[name]
+    answer, words = wrong if isinstance(_checker(path, name), Exercise) else (wrong, "")
     with pytest.raises(CheckFailed) as info:
-        _checker(path, name)(solution.WRONG[name], lab=nb_lab)
-    assert len(str(info.value)) > 20, "a failing check should say what to look at"
+        _checker(path, name)(answer, lab=nb_lab)
+    message = str(info.value)
+    assert len(message) > 20, "a failing check should say what to look at"
+    assert words.lower() in message.lower(), f"expected {words!r} in the message: {message}"
+    right = getattr(solution, name)(nb_lab)
+    if isinstance(right, str) and len(right) >= 8:
+        assert right not in message, f"the message gives the answer away: {message}"
 
 
 def test_unanswered_exercise_does_not_stop_the_notebook(nb_lab: Lab) -> None:
     """``None`` means "not tried yet": a hint is printed and the notebook runs on."""
     for path, name in _cases():
         _checker(path, name)(None, lab=nb_lab)
+
+
+def _code_runs(text: str, size: int = 30) -> set[str]:
+    """Every run of ``size`` characters of ``text``, spaces squeezed."""
+    squeezed = " ".join(text.split())
+    return {squeezed[i : i + size] for i in range(len(squeezed) - size + 1)}
+
+
+@pytest.mark.parametrize(("path", "name"), _cases(), ids=[f"{_prefix(p)}_{n}" for p, n in _cases()])
+def test_hints_do_not_give_the_solution_away(path: Path, name: str) -> None:
+    """No hint of an Exercise shares 30 characters in a row with the solution's code."""
+    checker = _checker(path, name)
+    if not isinstance(checker, Exercise):
+        pytest.skip(f"{_prefix(path)} {name} is not an Exercise yet")
+    solution = _load(path)
+    code = inspect.getsource(getattr(solution, name))
+    body = code.split('"""', 2)[-1] if code.count('"""') >= 2 else code  # not the docstring
+    shared = {run for hint in checker.hints for run in _code_runs(hint) & _code_runs(body)}
+    assert not shared, f"a hint of {name} repeats the solution: {sorted(shared)[:3]}"
