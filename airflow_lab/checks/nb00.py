@@ -1,75 +1,144 @@
-"""Checkers for notebook 00 · Start here.
+"""Checkers for notebook 00 · Start here: the learner's first CLI command, REST call and setting.
 
-Each checker asks the running stack for the right answer (the supervisor's process
-table, the settings' ports, the passwords file), never a stored number.
+Each answer is shown to Airflow itself: the command is run with the lab's
+configuration, the path is requested from the api-server, the option is read with
+``airflow config get-value``.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from airflow_lab.checks import exercise, expect, passed
+from airflow_lab.checks import Exercise, Mistake
+from airflow_lab.errors import ApiError
 
 
-def _int(answer: Any, what: str) -> int:
-    expect(
-        isinstance(answer, int) and not isinstance(answer, bool),
-        f"the answer should be an int ({what}), got {type(answer).__name__} {answer!r}",
-        "convert a piece of text with int(...)",
-    )
-    return answer
+def _run_cli(answer: list, lab: Any) -> dict:
+    args = [str(a) for a in answer]
+    if args[:1] == ["airflow"]:
+        args = args[1:]
+    result = lab.airflow(*args, timeout=120)
+    return {
+        "args": args,
+        "command": result.command,
+        "rc": result.returncode,
+        "output": result.output,
+        "last": result.tail(2).replace("\n", " | ") or "(nothing)",
+        "lists_dag": lab.settings.dag_id in result.output,
+    }
 
 
-@exercise("status.grep('api-server') gives the api-server's line; the port is a number in it")
-def exercise_1(answer: Any, lab: Any = None) -> str:
-    port = _int(answer, "a port number")
-    rows = {row.name: row for row in lab.services()}
-    expected = rows["api-server"].port
-    others = {row.port: name for name, row in rows.items() if row.port and name != "api-server"}
-    expect(
-        port != rows["api-server"].pid,
-        f"{port} is the api-server's pid (process id), not its port",
-        "read the `port` column, the one after `pid`",
-    )
-    expect(
-        port not in others,
-        f"{port} is the port of {others.get(port)}, not of the api-server",
-        "take the row whose first column is `api-server`",
-    )
-    expect(
-        port == expected,
-        f"{port} is not the port `airflow-lab status` shows for the api-server",
-        "read the `port` column of the `api-server` row",
-    )
-    return passed(
-        f"the api-server listens on {expected}, the port of the UI at {lab.settings.api_url}"
-    )
+exercise_1 = Exercise(
+    "exercise_1",
+    answer=list,
+    hints=(
+        "the `airflow` command line is grouped by the object it acts on, then a verb (section 2 "
+        "and notebook 03's table of commands); run `lab.airflow('--help')` to see the groups",
+        "the group is the object you want listed; its verb is the usual one for listing things "
+        "(`lab.airflow('<group>', '--help')` shows the verbs)",
+    ),
+    observe=_run_cli,
+    right=lambda seen: seen["rc"] == 0 and seen["lists_dag"],
+    mistakes=[
+        Mistake(
+            lambda seen: seen["rc"] != 0,
+            "`{command}` exited {rc}; Airflow said: {last}",
+            fix="give the group and the verb as separate list items",
+        ),
+    ],
+    explain="`{command}` ran, but its output does not list the pipeline's DAG: {last}",
+    fix="you want the command that lists the DAGs Airflow parsed",
+    success="`{command}` lists the DAGs Airflow parsed, nft-pipeline among them",
+)
 
 
-@exercise("count rows whose health column is exactly 'healthy' (not 'unhealthy')")
-def exercise_2(answer: Any, lab: Any = None) -> str:
-    count = _int(answer, "a number of services")
-    rows = lab.services()
-    healthy = sum(row.healthy for row in rows)
-    expect(
-        count == healthy,
-        f"{count} is not the number of healthy services: the stack has {len(rows)} services "
-        f"right now, and not {count} of them are healthy",
-        "count the `healthy` cells of `airflow-lab status` (rerun it: health can change)",
-    )
-    return passed(f"{healthy} of {len(rows)} services are healthy")
+def _get_path(answer: str, lab: Any) -> dict:
+    path = answer.strip()
+    if "://" in path:
+        path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
+    try:
+        body = lab.api.get(path)
+        status = 200
+    except ApiError as e:
+        body, status = {"detail": e.detail}, e.status
+    return {
+        "path": path,
+        "status": status,
+        "body": body,
+        "detail": str(body.get("detail", ""))[:120] if isinstance(body, dict) else "",
+        "is_the_dag": isinstance(body, dict) and body.get("dag_id") == lab.settings.dag_id,
+        "keys": sorted(body)[:6] if isinstance(body, dict) else type(body).__name__,
+    }
 
 
-@exercise("the passwords file maps user names to passwords: its keys are the users")
-def exercise_3(answer: Any, lab: Any = None) -> str:
-    expect(isinstance(answer, str), f"the answer should be a string, got {type(answer).__name__}")
-    users = set(json.loads(lab.settings.passwords_file.read_text()))
-    expect(
-        answer.strip() in users,
-        f"{answer!r} is not a user of this stack's SimpleAuthManager",
-        "print(sorted(users)) in section 3 shows the user names",
-    )
-    return passed(
-        f"'{answer.strip()}' is the user; its password is in {lab.settings.passwords_file.name}"
-    )
+exercise_2 = Exercise(
+    "exercise_2",
+    answer=str,
+    hints=(
+        "REST API v2 paths name a collection, then one item of it (section 3: the path the "
+        "notebook called to list the DAGs)",
+        "one item of a collection is reached by appending its id to the collection's path",
+    ),
+    observe=_get_path,
+    right=lambda seen: seen["status"] == 200 and seen["is_the_dag"],
+    mistakes=[
+        Mistake(
+            lambda seen: seen["status"] == 404,
+            "GET {path} answered 404: {detail}",
+            fix="check the spelling of the collection and of the DAG id",
+        ),
+        Mistake(
+            lambda seen: seen["status"] not in (200, 404),
+            "GET {path} answered {status}: {detail}",
+            fix="a path of the REST API starts with /api/v2/",
+        ),
+        Mistake(
+            lambda seen: isinstance(seen["body"], dict) and "dags" in seen["body"],
+            "GET {path} answered the whole list of DAGs, not the one DAG",
+            fix="add the DAG's id to the path",
+        ),
+    ],
+    explain="GET {path} answered 200, with fields {keys}: not the nft-pipeline DAG",
+    success="GET {path} is the DAG's own resource, what the UI shows on the DAG's page",
+)
+
+
+def _config_option(answer: str, lab: Any) -> dict:
+    key = answer.strip().strip("[]").split("]")[-1].strip()
+    if " " in key:  # "core simple_auth_manager_users"
+        key = key.split()[-1]
+    result = lab.airflow("config", "get-value", "core", key, timeout=120)
+    return {
+        "key": key,
+        "rc": result.returncode,
+        "value": result.output.strip().splitlines()[-1] if result.output.strip() else "",
+        "said": result.tail(1),
+    }
+
+
+exercise_3 = Exercise(
+    "exercise_3",
+    answer=str,
+    hints=(
+        "the UI's users come from the auth manager's own setting in the `[core]` section "
+        "(section 3 on SimpleAuthManager)",
+        "its name starts with the auth manager's name and ends with what it lists; "
+        "`lab.airflow('config', 'list', '--section', 'core')` shows every [core] option",
+    ),
+    observe=_config_option,
+    right=lambda seen: seen["rc"] == 0 and seen["value"].startswith("admin:"),
+    mistakes=[
+        Mistake(
+            lambda seen: seen["rc"] != 0,
+            "`airflow config get-value core {key}`: {said}",
+            fix="the option exists in [core]; check its name",
+        ),
+        Mistake(
+            lambda seen: "passwords" in seen["key"],
+            "[core] {key} is where the passwords file lives, not who the users are",
+            fix="you want the option that lists the users and their roles",
+        ),
+    ],
+    explain="[core] {key} is {value!r}: not the list of users",
+    success="[core] {key} = {value}: SimpleAuthManager's users, as user:role",
+)

@@ -1,105 +1,125 @@
 """Checkers for notebook 02 · Architecture.
 
-The answers come from the running stack: the supervisor's process table, the
-scheduler's child processes (psutil), and the metastore's own tables.
+Each answer is put to the running Airflow: a command is run with ``--help``, a
+table is queried in the metastore, a setting is read with ``airflow config``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from airflow_lab.checks import exercise, expect, passed
+from airflow_lab.checks import Exercise, Mistake
 
 
-def _pids(lab: Any) -> dict[str, int]:
-    return {row.name: row.pid for row in lab.services() if row.pid}
+def _command_seen(answer: str, lab: Any) -> dict:
+    words = answer.split()
+    sub = words[1] if words[:1] == ["airflow"] and len(words) > 1 else (words or [""])[0]
+    result = lab.airflow(sub, "--help", timeout=120)
+    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
+    purpose = next((line for line in lines if not line.startswith(("Usage", "[", "-"))), "")
+    return {"sub": sub, "rc": result.returncode, "purpose": purpose, "said": result.tail(1)}
 
 
-def local_executor_workers(lab: Any) -> list[int]:
-    """The pids of the scheduler's children that are LocalExecutor workers."""
-    import psutil
-
-    scheduler = psutil.Process(_pids(lab)["scheduler"])
-    workers = []
-    for child in scheduler.children():
-        try:
-            if "LocalExecutor" in " ".join(child.cmdline()):
-                workers.append(child.pid)
-        except psutil.Error:  # a worker that just exited
-            continue
-    return workers
-
-
-def _int(answer: Any) -> int:
-    expect(
-        isinstance(answer, int) and not isinstance(answer, bool),
-        f"the answer should be an int, got {type(answer).__name__} {answer!r}",
-    )
-    return answer
-
-
-@exercise("processes.loc['scheduler', 'pid'], or pid['scheduler']")
-def exercise_1(answer: Any, lab: Any = None) -> str:
-    given = _int(answer)
-    pids = _pids(lab)
-    owner = {p: name for name, p in pids.items()}.get(given)
-    expect(
-        given not in local_executor_workers(lab),
-        f"{given} is one of the scheduler's worker processes, not the scheduler itself",
-        "take the scheduler's own pid, the parent of the workers",
-    )
-    expect(
-        owner is None or owner == "scheduler",
-        f"{given} is the pid of the {owner}, not of the scheduler",
-        "take the row whose service is `scheduler`",
-    )
-    expect(
-        given == pids["scheduler"],
-        f"{given} is not the scheduler's pid right now (did the stack restart since?)",
-        "rerun section 2, then read the scheduler's row",
-    )
-    return passed(f"the scheduler runs as pid {given}; the executor lives inside it")
+exercise_1 = Exercise(
+    "exercise_1",
+    answer=str,
+    hints=(
+        "Airflow 3 split DAG parsing out of the scheduler into a component of its own "
+        "(section 1's table of components, section 2's processes)",
+        "the component's `airflow` subcommand has the same name as its process in section 2",
+    ),
+    observe=_command_seen,
+    right=lambda seen: seen["rc"] == 0 and seen["sub"] == "dag-processor",
+    mistakes=[
+        Mistake(
+            lambda seen: seen["rc"] != 0,
+            "`airflow {sub} --help` failed: {said}",
+            fix="name an `airflow` subcommand that starts a component",
+        ),
+        Mistake(
+            lambda seen: seen["sub"] in ("scheduler", "webserver", "api-server"),
+            "`airflow {sub}` starts a component ({purpose!r}), but in Airflow 3 it no longer "
+            "parses DAG files",
+            fix="which process of section 2 reads the DAG files?",
+        ),
+    ],
+    explain="`airflow {sub}` is a command ({purpose!r}), but not the one that parses DAG files",
+    success="`airflow {sub}`: {purpose}; required since Airflow 3.0",
+)
 
 
-@exercise("the table whose rows have a job_type and a latest_heartbeat")
-def exercise_2(answer: Any, lab: Any = None) -> str:
-    expect(isinstance(answer, str), f"the answer should be a string, got {type(answer).__name__}")
-    table = answer.strip().strip('"').lower().removeprefix("public.")
+def _table_seen(answer: str, lab: Any) -> dict:
+    table = answer.strip().strip('"').lower()
     columns = lab.sql(
         "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
         (table,),
         database="airflow",
     )
-    expect(
-        not columns.empty,
-        f"the metastore has no table called {table!r}",
-        "section 4 queries it: SELECT ... FROM <table> ORDER BY job_type, id DESC",
-    )
-    expect(
-        "latest_heartbeat" in set(columns.column_name),
-        f"the table {table!r} exists but has no latest_heartbeat column",
-        "heartbeats are written by scheduler, triggerer and dag-processor jobs",
-    )
-    beats = lab.sql(
-        f"SELECT count(*) FROM \"{table}\" WHERE latest_heartbeat > now() - interval '1 minute'",
-        database="airflow",
-    ).iloc[0, 0]
-    return passed(
-        f"`{table}`: {beats} heartbeat row(s) written in the last minute; "
-        "the health endpoint reads them"
-    )
+    names = set(columns.column_name)
+    kinds: list[str] = []
+    if "latest_heartbeat" in names and "job_type" in names:
+        rows = lab.sql(
+            f'SELECT DISTINCT job_type FROM "{table}" WHERE state = %s',
+            ("running",),
+            database="airflow",
+        )
+        kinds = sorted(rows.job_type)
+    return {
+        "table": table,
+        "exists": bool(names),
+        "heartbeats": "latest_heartbeat" in names,
+        "kinds": kinds,
+    }
 
 
-@exercise("count the scheduler's children whose command line contains LocalExecutor")
-def exercise_3(answer: Any, lab: Any = None) -> str:
-    given = _int(answer)
-    workers = local_executor_workers(lab)
-    expect(
-        given == len(workers),
-        f"{given} is not the number of LocalExecutor workers: count the scheduler's children again",
-        "[c for c in psutil.Process(pid['scheduler']).children() if 'LocalExecutor' in ' '.join(c.cmdline())]",
-    )
-    return passed(
-        f"{len(workers)} workers, forked by the scheduler at start: one per slot of [core] parallelism "
-        f"({lab.settings.parallelism} in this lab)"
-    )
+exercise_2 = Exercise(
+    "exercise_2",
+    answer=str,
+    hints=(
+        "each component that heartbeats has a row in one metastore table (section 4)",
+        "the table is named after what Airflow calls one run of a component; its heartbeat "
+        "column is latest_heartbeat",
+    ),
+    observe=_table_seen,
+    right=lambda seen: seen["heartbeats"] and bool(seen["kinds"]),
+    mistakes=[
+        Mistake(
+            lambda seen: not seen["exists"],
+            "the metastore has no table {table!r}",
+            fix="section 4 lists the tables it reads",
+        ),
+    ],
+    explain="{table} exists, but it holds no heartbeats of the running components",
+    success="{table}: running components heartbeat into it, one row each: {kinds}",
+)
+
+
+def _parallelism_seen(answer: int, lab: Any) -> dict:
+    result = lab.airflow("config", "get-value", "core", "parallelism", timeout=120)
+    return {"answer": answer, "parallelism": int(result.output.strip().splitlines()[-1])}
+
+
+exercise_3 = Exercise(
+    "exercise_3",
+    answer=int,
+    hints=(
+        "one setting of the `[core]` section caps how many task instances run at once in the "
+        "whole installation (section 5, the executor)",
+        "ask Airflow for that option's value with `airflow config get-value`",
+    ),
+    observe=_parallelism_seen,
+    right=lambda seen: seen["answer"] == seen["parallelism"],
+    mistakes=[
+        Mistake(
+            lambda seen: seen["answer"] == 32,
+            "32 is Airflow's default for that cap; this stack configures its own",
+            fix="read the value this stack's Airflow uses",
+        ),
+        Mistake(
+            lambda seen: seen["answer"] == 16,
+            "16 is the default cap per DAG (`max_active_tasks_per_dag`), not the installation's",
+        ),
+    ],
+    explain="{answer} is not the [core] option this stack's Airflow reports",
+    success="[core] parallelism = {parallelism}: at most that many task instances run at once",
+)

@@ -3,7 +3,7 @@
 They read the lab's newest successful run of ``why_airflow_chain``, so run the
 notebook (at least sections 2 and 3) first. Each ``exercise_N(lab)`` returns an
 answer that ``airflow_lab.checks.nb01.exercise_N`` accepts; ``WRONG`` holds a
-plausible mistake per exercise that the checker rejects.
+typical mistake per exercise with words its message says.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def exercise_3(lab):
 
 
 WRONG = {
-    "exercise_1": 1,  # the retries, not the tries
-    "exercise_2": {"transform"},  # forgets that load takes the folder from extract
-    "exercise_3": 2,  # the successful try
+    "exercise_1": (1, "retries only"),  # the retries, not the tries
+    "exercise_2": ({"transform"}, "more tasks upstream"),  # forgets the folder from extract
+    "exercise_3": (2, "no ConnectionError"),  # the successful try
 }

@@ -1,32 +1,30 @@
 """Solutions for notebook 02 · Architecture.
 
 Each ``exercise_N(lab)`` returns an answer that ``airflow_lab.checks.nb02.exercise_N``
-accepts; ``WRONG`` holds a plausible mistake per exercise that the checker rejects.
+accepts; ``WRONG`` holds a typical mistake per exercise with words its message says.
 """
 
 from __future__ import annotations
 
-import psutil
-
 
 def exercise_1(lab):
-    """The scheduler's row of the supervisor's table (what `airflow-lab status` shows)."""
-    return next(row.pid for row in lab.services() if row.name == "scheduler")
+    """Airflow 3 parses DAG files in its own component."""
+    return "airflow dag-processor"
 
 
 def exercise_2(lab):
-    """Every job (scheduler, triggerer, dag-processor) updates its row's latest_heartbeat."""
+    """Every scheduler, dag-processor and triggerer heartbeats into its row of this table."""
     return "job"
 
 
 def exercise_3(lab):
-    """The scheduler's children whose command line names the LocalExecutor."""
-    scheduler = psutil.Process(exercise_1(lab))
-    return sum("LocalExecutor" in " ".join(child.cmdline()) for child in scheduler.children())
+    """The value the running Airflow reports for [core] parallelism."""
+    result = lab.airflow("config", "get-value", "core", "parallelism")
+    return int(result.output.strip().splitlines()[-1])
 
 
 WRONG = {
-    "exercise_1": 1,  # pid 1 is the machine's init, not the scheduler
-    "exercise_2": "dag_run",  # holds run states, not heartbeats
-    "exercise_3": 0,  # the executor is not a process, but its workers are
+    "exercise_1": ("airflow scheduler", "no longer parses"),  # true of Airflow 2 only
+    "exercise_2": ("heartbeat", "has no table"),
+    "exercise_3": (32, "default"),  # Airflow's default, not this stack's
 }
