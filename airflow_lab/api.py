@@ -25,6 +25,13 @@ class RequestTimeout(LabError):
     """The api-server did not answer one request in time (a busy laptop)."""
 
 
+def _timed_out(method: str, path: str) -> RequestTimeout:
+    return RequestTimeout(
+        f"{method} {path} timed out",
+        hint="the machine may be busy; check `airflow-lab status` and try again",
+    )
+
+
 def describe_import_error(error: dict) -> str:
     """``file:line: last line of the traceback`` for one ``/api/v2/importErrors`` entry."""
     trace = (error.get("stack_trace") or "").strip()
@@ -68,32 +75,29 @@ class AirflowApi:
                 )
             except requests.ConnectionError as e:
                 raise StackDownError(f"the Airflow API at {self.base_url}") from e
+            except requests.Timeout as e:
+                raise _timed_out("POST", "/auth/token") from e
             if resp.status_code != 201:
                 raise ApiError("POST", "/auth/token", resp.status_code, resp.text[:200])
             self._token = resp.json()["access_token"]
         return self._token
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def request(
+        self, method: str, path: str, *, timeout: float = 30, _relogin: bool = True, **kwargs: Any
+    ) -> Any:
         """One REST call; returns the decoded JSON (or None for an empty body)."""
         headers = {"Authorization": f"Bearer {self.token()}"}
         try:
             resp = self.session.request(
-                method,
-                f"{self.base_url}{path}",
-                headers=headers,
-                timeout=kwargs.pop("timeout", 30),
-                **kwargs,
+                method, f"{self.base_url}{path}", headers=headers, timeout=timeout, **kwargs
             )
         except requests.ConnectionError as e:
             raise StackDownError(f"the Airflow API at {self.base_url}") from e
         except requests.Timeout as e:
-            raise RequestTimeout(
-                f"{method} {path} timed out",
-                hint="the machine may be busy; check `airflow-lab status` and try again",
-            ) from e
-        if resp.status_code == 401 and self._token:
+            raise _timed_out(method, path) from e
+        if resp.status_code == 401 and self._token and _relogin:
             self._token = None  # expired: log in again once
-            return self.request(method, path, **kwargs)
+            return self.request(method, path, timeout=timeout, _relogin=False, **kwargs)
         if not resp.ok:
             try:
                 detail = resp.json().get("detail", resp.text)

@@ -219,14 +219,27 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except typer.Exit as e:
         return e.exit_code
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            return e.exit_code
+    except Exception as e:  # usage errors: a mistyped command or option, no command
+        if _is_usage_error(e):
+            e.show()  # type: ignore[attr-defined]
+            return e.exit_code  # type: ignore[attr-defined]
         raise
     return rc if isinstance(rc, int) else 0
+
+
+def _is_usage_error(e: Exception) -> bool:
+    """click's usage errors, or those of the copy of click typer ships since 0.2x
+    (which derive from ``typer.exceptions.TyperException``, not from click's)."""
+    import click
+
+    bases: tuple[type[Exception], ...] = (click.ClickException,)
+    try:
+        from typer.exceptions import TyperException
+    except ImportError:  # an older typer raises click's own
+        pass
+    else:
+        bases += (TyperException,)
+    return isinstance(e, bases) and hasattr(e, "show")
 
 
 if __name__ == "__main__":

@@ -42,16 +42,17 @@ def nft_db_url(settings: Settings, creds: Credentials) -> str:
 
 
 def _postgres_connection(settings: Settings, creds: Credentials) -> str:
-    from urllib.parse import urlsplit
+    from urllib.parse import unquote, urlsplit
 
     url = urlsplit(nft_db_url(settings, creds))
+    # A URL carries '@', ':' or '/' in a login %-escaped; the connection's fields are plain.
     return json.dumps(
         {
             "conn_type": "postgres",
             "host": url.hostname,
             "port": url.port or 5432,
-            "login": url.username,
-            "password": url.password,
+            "login": url.username and unquote(url.username),
+            "password": url.password and unquote(url.password),
             "schema": url.path.lstrip("/"),
         }
     )

@@ -72,3 +72,45 @@ def pg_url():
         if server is not None:
             server.cleanup()
         shutil.rmtree(base, ignore_errors=True)
+
+
+# ---- an isolated lab: for the tests of settings, the CLI, doctor and the stack layer ----
+
+
+def _free_port() -> int:
+    """A TCP port nothing listens on now: the kernel picks it, so it is never one of the
+    fixed ranges other stacks on this machine use."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def free_port():
+    """A function returning a fresh free port on each call."""
+    return _free_port
+
+
+@pytest.fixture
+def clean_lab_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No ``AIRFLOW_LAB_*`` variable from the caller (``make test`` sets some)."""
+    from airflow_lab.settings import ENV_PREFIX
+
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIX):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+@pytest.fixture
+def lab_env(clean_lab_env: pytest.MonkeyPatch, tmp_path: Path):
+    """Settings for a lab that never ran: its home a fresh folder, every port a free one,
+    all chosen through the environment, as ``make test`` chooses them."""
+    from airflow_lab.settings import DEFAULT_PORTS, env_var, load_settings
+
+    clean_lab_env.setenv(env_var("home"), str(tmp_path / "lab"))
+    for name in DEFAULT_PORTS:
+        clean_lab_env.setenv(env_var(name), str(_free_port()))
+    return load_settings()
