@@ -69,3 +69,7 @@ class ApiError(LabError):
 
 class CheckFailed(LabError, AssertionError):
     """An exercise answer is not right yet; the message says what to look at."""
+
+
+class SettingError(LabError, ValueError):
+    """An ``AIRFLOW_LAB_*`` environment variable holds something the kit cannot use."""

@@ -202,13 +202,25 @@ class Settings:
         return ports
 
 
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        from airflow_lab.errors import SettingError
+
+        raise SettingError(
+            f"{env_var(name)}={raw!r} is not a whole number",
+            hint=f"set {env_var(name)} to a number",
+        ) from None
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment, then apply explicit ``overrides``."""
-    offset = int(_env("port_offset", "0") or 0)
+    offset = _int("port_offset", _env("port_offset", "0") or "0")
     values: dict[str, object] = {}
     for f in fields(Settings):
         if f.name in DEFAULT_PORTS:
-            values[f.name] = int(_env(f.name, str(DEFAULT_PORTS[f.name] + offset)))
+            values[f.name] = _int(f.name, _env(f.name, str(DEFAULT_PORTS[f.name] + offset)))
             continue
         raw = _env(f.name)
         if raw is None:
@@ -216,7 +228,7 @@ def load_settings(**overrides: object) -> Settings:
         if f.name in {"home", "dags_folder", "notebooks_folder"}:
             values[f.name] = Path(raw).expanduser().resolve()
         elif f.type in ("int", int):
-            values[f.name] = int(raw)
+            values[f.name] = _int(f.name, raw)
         else:
             values[f.name] = raw
     settings = replace(Settings(), **values)

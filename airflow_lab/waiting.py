@@ -59,7 +59,7 @@ def poll(
         return _retrying(timeout, interval, lambda value: not until(value), tolerate)(attempt)
     except RetryError as e:
         seen = f" (last seen: {show(last[0])})" if last else ""
-        raise LabError(f"{what} not reached after {timeout:.0f} s{seen}", hint=hint) from e
+        raise LabError(f"{what} not reached after {timeout:g} s{seen}", hint=hint) from e
 
 
 def _retrying(

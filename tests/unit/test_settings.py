@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_lab.errors import SettingError
 from airflow_lab.settings import (
     DAG_ID,
     DEFAULT_PORTS,
@@ -107,7 +108,7 @@ def test_ints_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_port_that_is_no_number_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_LAB_API_PORT", "eighty")
-    with pytest.raises(ValueError, match="eighty"):
+    with pytest.raises(SettingError, match="AIRFLOW_LAB_API_PORT='eighty' is not a whole number"):
         load_settings()
 
 
