@@ -28,6 +28,7 @@ class Runs:
     def trigger_and_wait(
         self,
         dag_id: str,
+        *,
         conf: dict | None = None,
         logical_date: str | None = None,
         timeout: float = 180,

@@ -169,21 +169,14 @@ class Settings:
         return self.home / "airflow.env"
 
     # ---- URLs ----
-    @property
-    def api_url(self) -> str:
-        return f"http://{self.host}:{self.api_port}"
+    def url(self, service: str) -> str:
+        """``http://host:port`` of a service that speaks HTTP."""
+        return f"http://{self.host}:{self.port_of(service)}"
 
-    @property
-    def nft_api_url(self) -> str:
-        return f"http://{self.host}:{self.nft_api_port}"
-
-    @property
-    def jupyter_url(self) -> str:
-        return f"http://{self.host}:{self.jupyter_port}"
-
-    @property
-    def flower_url(self) -> str:
-        return f"http://{self.host}:{self.flower_port}"
+    api_url = property(lambda self: self.url("api-server"), doc="UI, REST and execution API")
+    nft_api_url = property(lambda self: self.url("nft-api"), doc="the local NFT API")
+    jupyter_url = property(lambda self: self.url("jupyter"), doc="JupyterLab")
+    flower_url = property(lambda self: self.url("flower"), doc="Flower (celery profile)")
 
     @property
     def embedded_postgres(self) -> bool:
