@@ -89,10 +89,18 @@ class Exercise:
     #: False for exercises that need no live stack.
     needs_lab: bool = True
 
+    @property
+    def qualname(self) -> str:
+        """How a notebook calls this checker: ``nb06b.exercise_1``."""
+        module = getattr(self.observe, "__module__", "") or ""
+        return f"{module.rsplit('.', 1)[-1]}.{self.name}" if module else self.name
+
     def _hint_line(self, level: int) -> str:
         level = max(1, min(level, len(self.hints)))
         more = (
-            f" (a stronger hint: {self.name}.hint({level + 1}))" if level < len(self.hints) else ""
+            f" (a stronger hint: {self.qualname}.hint({level + 1}))"
+            if level < len(self.hints)
+            else ""
         )
         return f"Hint {level}: {self.hints[level - 1]}{more}"
 
