@@ -23,7 +23,9 @@ PUBLISHED_PORTS = ("api_port", "postgres_port", "nft_api_port", "broker_port", "
 UNUSED_SECRETS = ("jupyter_token",)
 
 
-def compose_env(settings: Settings, creds: Credentials, *, uid: int | None = None) -> dict[str, str]:
+def compose_env(
+    settings: Settings, creds: Credentials, *, uid: int | None = None
+) -> dict[str, str]:
     """The variables ``docker-compose.yaml`` interpolates, by name."""
     env = {
         name.upper(): value for name, value in asdict(creds).items() if name not in UNUSED_SECRETS

@@ -42,12 +42,23 @@ class Compose:
             cmd += ["--profile", p]
         return cmd
 
-    def run(self, *args: str, profiles: tuple[str, ...] = (), env: dict | None = None,
-            timeout: float = 600, record: str | None = None, check: bool = True):
+    def run(
+        self,
+        *args: str,
+        profiles: tuple[str, ...] = (),
+        env: dict | None = None,
+        timeout: float = 600,
+        record: str | None = None,
+        check: bool = True,
+    ):
         cmd = [*self.base(*profiles), *args]
         t0 = time.monotonic()
         proc = subprocess.run(
-            cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=timeout,
+            cmd,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             env={**os.environ, **(env or {})},
         )
         seconds = time.monotonic() - t0
@@ -72,8 +83,9 @@ class Compose:
             rows = rows[0]
         return {r["Name"]: r.get("Health") or r.get("State", "") for r in rows}
 
-    def wait_healthy(self, expected: int, profiles: tuple[str, ...] = (),
-                     timeout: float = 420) -> dict[str, str]:
+    def wait_healthy(
+        self, expected: int, profiles: tuple[str, ...] = (), timeout: float = 420
+    ) -> dict[str, str]:
         deadline = time.monotonic() + timeout
         while True:
             health = self.health(profiles)
@@ -81,7 +93,9 @@ class Compose:
                 return health
             if time.monotonic() > deadline:
                 logs = self.run("logs", "--tail", "30", profiles=profiles, check=False).stdout
-                raise AssertionError(f"not all healthy after {timeout:.0f} s: {health}\n{logs[-6000:]}")
+                raise AssertionError(
+                    f"not all healthy after {timeout:.0f} s: {health}\n{logs[-6000:]}"
+                )
             time.sleep(3)
 
 
@@ -97,7 +111,9 @@ def compose() -> Compose:
     # Step 1 of the compose file's header: .env from the lab's own secrets.
     text = subprocess.run(
         [str(Path(os.sys.executable).parent / "airflow-lab"), "compose-env"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     from airflow_lab.credentials import write_private
 
@@ -118,15 +134,32 @@ def compose() -> Compose:
         _timed("down -v", t2)
         left = subprocess.run(
             ["docker", "ps", "-a", "-q", "--filter", f"label=com.docker.compose.project={PROJECT}"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         ).stdout.split()
         left += subprocess.run(
-            ["docker", "volume", "ls", "-q", "--filter", f"label=com.docker.compose.project={PROJECT}"],
-            capture_output=True, text=True,
+            [
+                "docker",
+                "volume",
+                "ls",
+                "-q",
+                "--filter",
+                f"label=com.docker.compose.project={PROJECT}",
+            ],
+            capture_output=True,
+            text=True,
         ).stdout.split()
         left += subprocess.run(
-            ["docker", "network", "ls", "-q", "--filter", f"label=com.docker.compose.project={PROJECT}"],
-            capture_output=True, text=True,
+            [
+                "docker",
+                "network",
+                "ls",
+                "-q",
+                "--filter",
+                f"label=com.docker.compose.project={PROJECT}",
+            ],
+            capture_output=True,
+            text=True,
         ).stdout.split()
         RESULTS["left_behind"] = left
         if c.transcript:
@@ -135,7 +168,9 @@ def compose() -> Compose:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if RESULTS.get("left_behind"):
-        terminalreporter.write_line(f"compose stack: left behind after down -v: {RESULTS['left_behind']}")
+        terminalreporter.write_line(
+            f"compose stack: left behind after down -v: {RESULTS['left_behind']}"
+        )
     terminalreporter.write_line(
         f"compose stack: {RESULTS['healthy']} services healthy, "
         f"nft-pipeline rows {RESULTS['rows']}, notebooks {RESULTS['notebooks']} passed"

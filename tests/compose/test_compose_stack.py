@@ -64,8 +64,18 @@ def test_pipeline_stores_what_the_api_served_and_a_rerun_changes_nothing(compose
 
 def test_seed_tasks_test_through_airflow_cli(compose: Compose) -> None:
     proc = compose.run(
-        "run", "--rm", "airflow-cli", "airflow", "tasks", "test", DAG_ID, "creating_table",
-        "2023-01-01", profiles=("debug",), record="tasks_test", check=False,
+        "run",
+        "--rm",
+        "airflow-cli",
+        "airflow",
+        "tasks",
+        "test",
+        DAG_ID,
+        "creating_table",
+        "2023-01-01",
+        profiles=("debug",),
+        record="tasks_test",
+        check=False,
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
@@ -79,8 +89,12 @@ def test_notebook_against_the_compose_stack(compose: Compose, name: str, tmp_pat
     path = PROJECT_ROOT / "notebooks" / f"{name}.ipynb"
     try:
         pm.execute_notebook(
-            str(path), str(tmp_path / path.name), cwd=str(path.parent), kernel_name="python3",
-            progress_bar=False, parameters={"lab_home": str(compose.settings.home)},
+            str(path),
+            str(tmp_path / path.name),
+            cwd=str(path.parent),
+            kernel_name="python3",
+            progress_bar=False,
+            parameters={"lab_home": str(compose.settings.home)},
         )
     except pm.PapermillExecutionError as e:
         pytest.fail(f"{path.name}, cell {e.exec_count}: {e.ename}: {e.evalue}", pytrace=False)
