@@ -113,6 +113,7 @@ def test_celery_profile_runs_the_pipeline_on_two_workers(compose: Compose) -> No
     assert len(workers) == 2, health
     print(f"compose timing: celery profile up {time.monotonic() - t0:.0f} s")
     lab = Lab.connect(quiet=True)
+    lab.reset_nfts()  # the notebooks before loaded other pages
     run = lab.run(DAG_ID, {"limit": LIMIT}, logical_date="2023-01-02T00:00:00Z")
     assert run["state"] == "success", lab.api.task_instances(DAG_ID, run["dag_run_id"])
     # Every task ran on one of the two workers (a container's host name is its id).
