@@ -197,6 +197,14 @@ def reset(yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False
     stack.reset(settings, report=_report)
 
 
+@app.command("compose-env")
+def compose_env() -> None:
+    """Print docker-compose.yaml's .env (the lab's secrets and ports): `airflow-lab compose-env > .env`."""
+    from airflow_lab.compose_env import main_text
+
+    sys.stdout.write(main_text())
+
+
 @app.command("nft-api", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def nft_api(ctx: typer.Context) -> None:
     """Run the local OpenSea-compatible NFT API in the foreground (see --help)."""

@@ -1,7 +1,7 @@
 """docker-compose.yaml: valid Compose, and the same stack as `airflow-lab up`.
 
-No Docker engine runs on the machines this kit is built and tested on, so the file
-is checked in two ways that need none:
+These checks need no Docker engine (``make test`` has none; ``make test-compose``
+runs the file for real, tests/compose/). The file is checked in two ways:
 
 * against the Compose Specification's JSON schema, shipped in
   ``tests/data/compose-spec.json`` (``compose-spec.LICENSE`` says where it comes from);
@@ -606,24 +606,24 @@ def test_secrets_come_from_env_with_no_default():
     )
 
 
-def test_the_documented_env_recipe_makes_a_working_env(tmp_path, config):
-    """The header's recipe writes a .env that satisfies every variable the file needs."""
+def test_the_documented_env_command_makes_a_working_env(tmp_path, config):
+    """`airflow-lab compose-env`, step 1 of the header, satisfies every variable the file needs."""
     header = COMPOSE_FILE.read_text().split("\n---\n", 1)[0]
-    recipe = re.search(r"<<'EOF'\n(.*?)\n#\s+EOF", header, re.S).group(1)
-    code = "\n".join(re.sub(r"^#\s{8}", "", line) for line in recipe.splitlines())
+    assert "airflow-lab compose-env > .env" in header
     home = tmp_path / "lab"
     result = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-m", "airflow_lab.cli", "compose-env"],
         capture_output=True,
         text=True,
         check=True,
         env={"AIRFLOW_LAB_HOME": str(home), "PATH": "/usr/bin:/bin"},
         cwd=ROOT,
     )
-    env = dict(line.split("=", 1) for line in result.stdout.splitlines())
+    env = dict(line.split("=", 1) for line in result.stdout.splitlines() if line and line[0] != "#")
     assert SECRET_VARS <= set(env) and "AIRFLOW_UID" in env
+    assert env["AIRFLOW_LAB_HOME"] == str(home)
     assert (home / "dags").is_dir() and (home / "secrets.json").exists()
-    interpolate(config, {**env, "AIRFLOW_LAB_HOME": str(home)})  # no MissingVariable
+    interpolate(config, env)  # no MissingVariable
     for name in SECRET_VARS:
         assert name in header, f"the header does not mention {name}"
 
