@@ -13,7 +13,7 @@ import os
 from dataclasses import asdict
 
 from airflow_lab.credentials import Credentials, load_credentials
-from airflow_lab.settings import Settings, load_settings
+from airflow_lab.settings import Settings, env_var, load_settings
 
 #: Settings whose port compose publishes on 127.0.0.1, under the lab's own variable
 #: names (``AIRFLOW_LAB_API_PORT`` ...), which the compose file interpolates.
@@ -35,7 +35,7 @@ def compose_env(
     # The folder notebooks write DAGs to, mounted as the second DAG bundle.
     env["AIRFLOW_LAB_HOME"] = str(settings.home)
     for name in PUBLISHED_PORTS:
-        env[f"AIRFLOW_LAB_{name.upper()}"] = str(getattr(settings, name))
+        env[env_var(name)] = str(getattr(settings, name))
     return env
 
 
