@@ -28,15 +28,27 @@ printed and the notebook runs on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_lab.errors import CheckFailed
 
-__all__ = ["CheckFailed", "Exercise", "Mistake", "exercise", "expect", "passed"]
+__all__ = ["CheckFailed", "Exercise", "Mistake", "exercise", "expect", "passed", "quote"]
 
 Message = str | Callable[[Any], str]
+
+
+def quote(said: str, width: int = 200) -> str:
+    """What Airflow printed, fit for a wrong-answer message: one line, no list of choices.
+
+    The CLI's "invalid choice" errors list every valid choice, the right answer among
+    them; a message quotes the error without that list.
+    """
+    line = " | ".join(part.strip() for part in said.strip().splitlines() if part.strip())
+    line = re.sub(r"\s*\(choose from [^)]*\)", "", line).replace(", see help above.", "")
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def passed(message: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake
+from airflow_lab.checks import Exercise, Mistake, quote
 from airflow_lab.errors import ApiError
 
 
@@ -23,7 +23,7 @@ def _run_cli(answer: list, lab: Any) -> dict:
         "command": result.command,
         "rc": result.returncode,
         "output": result.output,
-        "last": result.tail(2).replace("\n", " | ") or "(nothing)",
+        "last": quote(result.tail(2)) or "(nothing)",
         "lists_dag": lab.settings.dag_id in result.output,
     }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake
+from airflow_lab.checks import Exercise, Mistake, quote
 
 
 def _command_seen(answer: str, lab: Any) -> dict:
@@ -17,7 +17,7 @@ def _command_seen(answer: str, lab: Any) -> dict:
     result = lab.airflow(sub, "--help", timeout=120)
     lines = [line.strip() for line in result.output.splitlines() if line.strip()]
     purpose = next((line for line in lines if not line.startswith(("Usage", "[", "-"))), "")
-    return {"sub": sub, "rc": result.returncode, "purpose": purpose, "said": result.tail(1)}
+    return {"sub": sub, "rc": result.returncode, "purpose": purpose, "said": quote(result.tail(1))}
 
 
 exercise_1 = Exercise(

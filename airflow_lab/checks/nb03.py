@@ -1,111 +1,121 @@
 """Checkers for notebook 03 · Installation.
 
-The checkers ask the installed Airflow, through the lab's ``airflow`` command:
-an answer that names a command must pass ``airflow <answer> --help`` (exit 0),
-and the executor is read with ``airflow config get-value core executor``.
+The checkers put each answer to the installed Airflow, through the lab's
+``airflow`` command: a command must pass ``airflow <answer> --help``, and the
+executor is what ``airflow config get-value core executor`` reports.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from airflow_lab.checks import exercise, expect, passed
-
-#: Airflow 2 commands that Airflow 3 removed, and what replaced them.
-REMOVED = {
-    "db init": "db migrate",
-    "webserver": "api-server",
-    "users create": "(an auth manager; or install the FAB provider)",
-}
+from airflow_lab.checks import Exercise, Mistake, quote
 
 
-def _command(answer: Any) -> str:
-    """The answer as an ``airflow`` subcommand: words and dashes only, no leading 'airflow'."""
-    expect(
-        isinstance(answer, str),
-        f"the answer should be a string, got {type(answer).__name__}",
-        'e.g. "db check"',
-    )
+def _help_seen(answer: str, lab: Any) -> dict:
+    """``airflow <answer> --help``: does the command exist, and what does it say it does?"""
     command = " ".join(answer.split()).removeprefix("airflow ").strip()
-    expect(
-        re.fullmatch(r"[a-z][a-z-]*( [a-z][a-z-]*)?", command) is not None,
-        f"{answer!r} does not look like an airflow subcommand (one or two words)",
-        'write it without options, e.g. "db check"',
+    result = lab.airflow(*command.split(), "--help", timeout=120)
+    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
+    purpose = next(
+        (line for line in lines if not line.startswith(("Usage", "[", "-", "airflow command"))),
+        "",
     )
-    return command
+    return {
+        "command": command,
+        "rc": result.returncode,
+        "purpose": purpose.split(". ")[0].rstrip("."),
+        "said": quote(result.tail(1)),
+    }
 
 
-def _help_exit_code(lab: Any, command: str) -> int:
-    """``airflow <command> --help``: 0 when the command exists in this Airflow."""
-    return lab.airflow(*command.split(), "--help", timeout=120).returncode
-
-
-@exercise("the choices in the error of `airflow db init` include its replacement")
-def exercise_1(answer: Any, lab: Any = None) -> str:
-    command = _command(answer)
-    expect(
-        command not in REMOVED,
-        f"`airflow {command}` is the Airflow 2 form: Airflow 3.3 removed it",
-        "look at the list of choices in the error message of section 4",
-    )
-    expect(
-        "migrate" in command,
-        f"`airflow {command}` is not what creates and upgrades the metastore's tables",
-        "section 4: the command that creates the schema or upgrades it",
-    )
-    code = _help_exit_code(lab, command)
-    expect(
-        code == 0,
-        f"`airflow {command} --help` exited {code}: this Airflow has no such command",
-        "it is two words: the group `db`, then the command",
-    )
-    return passed(
-        f"`airflow {command}` creates the schema on an empty database and upgrades an old one"
-    )
-
-
-@exercise(
-    "`airflow info --anonymize` has an `executor` line; or airflow config get-value core executor"
+exercise_1 = Exercise(
+    "exercise_1",
+    answer=str,
+    hints=(
+        "Airflow 3 removed the 2.x command that created the metastore; section 4 runs it, and "
+        "its error lists the `db` commands that exist",
+        "the replacement both creates an empty schema and upgrades an old one",
+    ),
+    observe=_help_seen,
+    right=lambda seen: seen["rc"] == 0 and seen["command"] == "db migrate",
+    mistakes=[
+        Mistake(
+            lambda seen: seen["command"] == "db init",
+            "`airflow db init` is the Airflow 2 form: Airflow 3.3 refuses it with an error "
+            "(section 4 shows it)",
+            fix="read the choices that error lists",
+        ),
+        Mistake(
+            lambda seen: seen["rc"] != 0,
+            "`airflow {command} --help` failed: {said}",
+            fix="give the group `db` and one of its commands",
+        ),
+    ],
+    explain="`airflow {command}` exists ({purpose!r}), but it does not create the schema",
+    success="`airflow {command}`: {purpose}",
 )
-def exercise_2(answer: Any, lab: Any = None) -> str:
-    expect(isinstance(answer, str), f"the answer should be a string, got {type(answer).__name__}")
-    given = answer.strip()
-    expect(
-        given != "SequentialExecutor",
-        "SequentialExecutor was Airflow 2's default with SQLite; Airflow 3 removed it",
-        "read the executor line of `airflow info --anonymize`",
-    )
+
+
+def _executor_seen(answer: str, lab: Any) -> dict:
     result = lab.airflow("config", "get-value", "core", "executor", timeout=120)
     actual = result.output.strip().splitlines()[-1].strip()
-    expect(
-        given.lower() == actual.lower(),
-        f"{given!r} is not the executor this lab runs",
-        "airflow config get-value core executor",
-    )
-    expect(given == actual, f"almost: the name is spelled {actual!r}", "match the capitals")
-    return passed(f"{actual}: tasks run as local processes, started by the scheduler's workers")
+    return {"given": answer.strip(), "actual": actual, "same": answer.strip() == actual}
 
 
-@exercise("the error of `airflow webserver` names the command to use instead")
-def exercise_3(answer: Any, lab: Any = None) -> str:
-    command = _command(answer)
-    expect(
-        command != "webserver",
-        "`airflow webserver` is the Airflow 2 command: Airflow 3.3 removed it",
-        "section 5 shows the error, which names the replacement",
-    )
-    expect(
-        command != "standalone",
-        "`airflow standalone` does start a UI, but together with everything else: name the "
-        "command that starts the UI alone",
-        "section 5",
-    )
-    expect(
-        command == "api-server",
-        f"`airflow {command}` does not start the UI",
-        "the component that serves the UI, the REST API and the execution API",
-    )
-    code = _help_exit_code(lab, command)
-    expect(code == 0, f"`airflow {command} --help` exited {code}", "check the spelling")
-    return passed("`airflow api-server` serves the UI, the REST API /api/v2 and the execution API")
+exercise_2 = Exercise(
+    "exercise_2",
+    answer=str,
+    hints=(
+        "the executor is one option of Airflow's configuration; section 3's `airflow info` "
+        "prints it among the paths and providers",
+        "`airflow config get-value` reads one option of one section",
+    ),
+    observe=_executor_seen,
+    right=lambda seen: seen["same"],
+    mistakes=[
+        Mistake(
+            lambda seen: seen["given"] == "SequentialExecutor",
+            "SequentialExecutor was Airflow 2's default with SQLite; Airflow 3 removed it",
+            fix="ask this stack's Airflow instead of remembering a default",
+        ),
+        Mistake(
+            lambda seen: seen["given"].lower() == seen["actual"].lower() and not seen["same"],
+            "almost: Airflow spells the name with other capitals",
+            fix="copy it as Airflow prints it",
+        ),
+    ],
+    explain="{given!r} is not the executor this stack's Airflow reports",
+    success="{actual}: tasks run as local processes, started by the scheduler's workers",
+)
+
+
+exercise_3 = Exercise(
+    "exercise_3",
+    answer=str,
+    hints=(
+        "in Airflow 3 one component serves the UI, the REST API and the execution API; "
+        "section 5 runs the seed's command and shows the error",
+        "that error names the replacement",
+    ),
+    observe=_help_seen,
+    right=lambda seen: seen["rc"] == 0 and seen["command"] == "api-server",
+    mistakes=[
+        Mistake(
+            lambda seen: seen["command"] == "webserver",
+            "`airflow webserver` is the Airflow 2 command: Airflow 3.3 refuses it",
+            fix="the error it gives (section 5) names what to run instead",
+        ),
+        Mistake(
+            lambda seen: seen["command"] == "standalone",
+            "`airflow standalone` starts a UI together with every other component",
+            fix="name the command that starts the UI alone",
+        ),
+        Mistake(
+            lambda seen: seen["rc"] != 0,
+            "`airflow {command} --help` failed: {said}",
+        ),
+    ],
+    explain="`airflow {command}` ({purpose!r}) does not start the UI",
+    success="`airflow {command}`: {purpose}",
+)

@@ -1,7 +1,7 @@
 """Solutions for notebook 03 · Installation.
 
 Each ``exercise_N(lab)`` returns an answer that ``airflow_lab.checks.nb03.exercise_N``
-accepts; ``WRONG`` holds a plausible mistake per exercise that the checker rejects.
+accepts; ``WRONG`` holds a typical mistake per exercise with words its message says.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def exercise_3(lab):
 
 
 WRONG = {
-    "exercise_1": "db init",  # the seed's command, removed in Airflow 3
-    "exercise_2": "SequentialExecutor",  # Airflow 2's default, removed in 3
-    "exercise_3": "webserver",  # the seed's command, removed in Airflow 3
+    "exercise_1": ("db init", "Airflow 2 form"),  # the seed's command, removed in Airflow 3
+    "exercise_2": ("SequentialExecutor", "removed it"),  # Airflow 2's default
+    "exercise_3": ("webserver", "Airflow 2 command"),  # the seed's command
 }
