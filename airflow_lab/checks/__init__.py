@@ -2,7 +2,7 @@
 
 One module per notebook (``airflow_lab.checks.nb04`` for notebook 04), all built
 on :func:`expect`. A checker raises :class:`~airflow_lab.errors.CheckFailed`
-(an ``AssertionError``) so that papermill stops on a wrong answer in CI, while a
+(an ``AssertionError``) so that nbval fails a wrong answer's cell in CI, while a
 learner sees one helpful line instead of a traceback.
 """
 
