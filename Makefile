@@ -11,6 +11,10 @@ UV     := $(VENV)/bin/uv
 TEST_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test AIRFLOW_LAB_PORT_OFFSET=100
 # The multi-node (celery profile) tests run after, on a stack of their own.
 CELERY_ENV := AIRFLOW_LAB_HOME=$(CURDIR)/.lab-test-celery AIRFLOW_LAB_PORT_OFFSET=150
+# nbval runs the course notebooks in the sessions that collect them (tests/notebooks,
+# tests/celery): cells marked `# NBVAL_CHECK_OUTPUT` must print what the committed
+# notebook shows, after tests/notebooks/sanitize.cfg; some cells wait minutes.
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=600 --nbval-sanitize-with=tests/notebooks/sanitize.cfg
 
 .PHONY: lab test test-compose test-faults test-celery install up down status lint format lock images notebooks bench clean
 
@@ -24,9 +28,9 @@ lab: install
 # (Exit code 5, "no tests collected", is fine when PYTEST_ARGS selects a subset.)
 test: install
 	@rc=0; \
-	$(TEST_ENV) $(PY) -m pytest tests/unit tests/integration tests/notebooks $(PYTEST_ARGS) || [ $$? -eq 5 ] || rc=1; \
+	$(TEST_ENV) $(PY) -m pytest tests/unit tests/integration tests/notebooks $(NBVAL) $(PYTEST_ARGS) || [ $$? -eq 5 ] || rc=1; \
 	$(PY) -m pytest tests/lifecycle $(PYTEST_ARGS) || [ $$? -eq 5 ] || rc=1; \
-	$(CELERY_ENV) $(PY) -m pytest tests/celery $(PYTEST_ARGS) || [ $$? -eq 5 ] || rc=1; \
+	$(CELERY_ENV) $(PY) -m pytest tests/celery $(NBVAL) $(PYTEST_ARGS) || [ $$? -eq 5 ] || rc=1; \
 	exit $$rc
 
 # docker-compose.yaml, run for real (needs Docker and Compose v2): up as the file's
@@ -40,7 +44,7 @@ test-faults: install
 	$(TEST_ENV) $(PY) -m pytest tests/integration tests/lifecycle -m faults $(PYTEST_ARGS)
 
 test-celery: install
-	$(CELERY_ENV) $(PY) -m pytest tests/celery $(PYTEST_ARGS)
+	$(CELERY_ENV) $(PY) -m pytest tests/celery $(NBVAL) $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 

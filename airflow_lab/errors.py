@@ -16,7 +16,7 @@ class LabError(Exception):
 
     def _render_traceback_(self) -> list[str]:
         # IPython calls this instead of printing a traceback: a notebook shows one
-        # line that says what to do, and papermill still stops at this cell.
+        # line that says what to do, and nbval or papermill still fails at this cell.
         return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
 
 

@@ -6,6 +6,8 @@ session), so the two stacks never compete for the two cores of a laptop.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psutil
 import pytest
 
@@ -13,6 +15,14 @@ from airflow_lab import stack
 from airflow_lab.api import AirflowApi
 from airflow_lab.settings import Settings, load_settings
 from airflow_lab.stack import port_open
+from tests.notebooks.course import CeleryCourseModule
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent):  # type: ignore[no-untyped-def]
+    """The celery notebooks hang under test_celery_notebooks.py (see tests/notebooks/course.py)."""
+    if module_path.name == "test_celery_notebooks.py":
+        return CeleryCourseModule.from_parent(parent, path=module_path)
+    return None
 
 
 @pytest.fixture(scope="session")

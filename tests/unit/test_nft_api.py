@@ -1,4 +1,5 @@
-"""The offline NFT API, exercised as a real HTTP server the way the DAG and notebooks use it."""
+"""The offline NFT API: ``create_app`` in-process through FastAPI's TestClient, and
+one smoke test of ``python -m airflow_lab.nft_api`` as learners and the stack start it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -14,11 +16,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import requests
+from fastapi.testclient import TestClient
 
 from airflow_lab import nft_api
-from airflow_lab.nft_data import make_nft
+from airflow_lab.nft_data import generate_collection, load_collection_file, make_nft
 from airflow_lab.settings import PROJECT_ROOT
 
 SLUG = "doodles-official"
@@ -27,96 +31,44 @@ V1 = "/api/v1/assets"
 KINDS = ("500", "429", "slow", "malformed", "empty", "partial")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_LAB_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
-def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "airflow_lab.nft_api", *args]
-    return subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, env=_env(), cwd=PROJECT_ROOT
-    )
-
-
-@contextlib.contextmanager
-def _serve(log: Path, *args: str) -> Iterator[str]:
-    """Start the server as learners do, wait until /health answers, stop it afterwards."""
-    port = _free_port()
-    cmd = [sys.executable, "-m", "airflow_lab.nft_api", "--port", str(port), *args]
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, env=_env(), cwd=PROJECT_ROOT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"nft_api exited with {proc.returncode}: {log.read_text()}")
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(f"{url}/health", timeout=2).ok:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(f"nft_api did not answer /health: {log.read_text()}")
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="module")
 def key() -> str:
     return secrets.token_hex(16)
 
 
 @pytest.fixture(scope="module")
-def server(key: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with _serve(tmp_path_factory.mktemp("nft") / "server.log", "--api-key", key) as url:
-        yield url
+def app_client(key: str) -> Iterator[TestClient]:
+    """One app for the module, as one server process serves every request.
 
-
-class Client(requests.Session):
-    """A session that knows the server and sends the key, like the DAG's HTTP connection."""
-
-    def __init__(self, base: str, key: str) -> None:
-        super().__init__()
-        self.base = base
-        self.headers["x-api-key"] = key
-
-    def url(self, path: str) -> str:
-        return f"{self.base}{path}"
+    Entered as a context manager, the TestClient runs the app on one event loop in
+    one thread, so a slow request really shares the loop with the others.
+    """
+    with TestClient(nft_api.create_app(generate_collection(), key)) as client:
+        yield client
 
 
 @pytest.fixture
-def api(server: str, key: str) -> Iterator[Client]:
-    """Admin faults are cleared after every test, so tests stay independent."""
-    with Client(server, key) as client:
-        yield client
-        client.delete(client.url("/admin/faults"), timeout=10).raise_for_status()
+def api(app_client: TestClient, key: str) -> Iterator[TestClient]:
+    """Sends the key, like the DAG's HTTP connection; faults are cleared after every test."""
+    app_client.headers["x-api-key"] = key
+    yield app_client
+    app_client.headers["x-api-key"] = key
+    assert app_client.delete("/admin/faults").json() == {"faults": None}
+    del app_client.headers["x-api-key"]
 
 
-def get(api: Client, path: str, **kwargs: object) -> requests.Response:
-    return api.get(api.url(path), timeout=30, **kwargs)
+@pytest.fixture
+def anonymous(app_client: TestClient) -> TestClient:
+    """The same app without the key header."""
+    app_client.headers.pop("x-api-key", None)
+    return app_client
 
 
 # ---- v2 ----
 
 
-def test_v2_first_page(api: Client) -> None:
-    resp = get(api, V2)
+def test_v2_first_page(api: TestClient) -> None:
+    resp = api.get(V2)
     assert resp.status_code == 200
     body = resp.json()
     assert set(body) == {"nfts", "next"}
@@ -131,12 +83,12 @@ def test_v2_first_page(api: Client) -> None:
     assert "\n" in names["11"] and "DROP TABLE" in names["13"]
 
 
-def test_v2_pages_through_everything_once(api: Client) -> None:
+def test_v2_pages_through_everything_once(api: TestClient) -> None:
     seen: list[str] = []
     cursor = None
     while True:
         params = {"limit": 200, **({"next": cursor} if cursor else {})}
-        body = get(api, V2, params=params).json()
+        body = api.get(V2, params=params).json()
         seen += [nft["identifier"] for nft in body["nfts"]]
         cursor = body["next"]
         if cursor is None:
@@ -145,40 +97,58 @@ def test_v2_pages_through_everything_once(api: Client) -> None:
     assert sorted(seen, key=int) == [str(i) for i in range(10_000)] == seen
 
 
+def test_v2_cursor_is_opaque_and_round_trips() -> None:
+    cursor = nft_api.encode_cursor(200)
+    assert "200" not in cursor, "clients must pass the token back, not compute offsets"
+    assert nft_api.decode_cursor(cursor, 10_000) == 200
+
+
 @pytest.mark.parametrize("limit", ["201", "1000", "0", "-1", "ten"])
-def test_v2_limit_outside_1_to_200_is_rejected(api: Client, limit: str) -> None:
-    resp = get(api, V2, params={"limit": limit})
+def test_v2_limit_outside_1_to_200_is_rejected(api: TestClient, limit: str) -> None:
+    resp = api.get(V2, params={"limit": limit})
     assert resp.status_code == 400
     assert "limit" in resp.json()["errors"][0]
 
 
-def test_v2_limit_200_is_the_cap(api: Client) -> None:
-    assert len(get(api, V2, params={"limit": 200}).json()["nfts"]) == 200
-    assert "200" in get(api, V2, params={"limit": 201}).json()["errors"][0]
+def test_v2_limit_200_is_the_cap(api: TestClient) -> None:
+    assert len(api.get(V2, params={"limit": 200}).json()["nfts"]) == 200
+    assert "200" in api.get(V2, params={"limit": 201}).json()["errors"][0]
 
 
 @pytest.mark.parametrize("cursor", ["nonsense", "bGFiOjk5OTk5", "!!!", "MTIz"])
-def test_v2_bad_cursor(api: Client, cursor: str) -> None:
-    resp = get(api, V2, params={"next": cursor})
+def test_v2_bad_cursor(api: TestClient, cursor: str) -> None:
+    resp = api.get(V2, params={"next": cursor})
     assert resp.status_code == 400 and "cursor" in resp.json()["errors"][0]
 
 
-def test_v2_unknown_slug(api: Client) -> None:
-    resp = get(api, "/api/v2/collection/no-such-thing/nfts")
+def test_v2_unknown_slug(api: TestClient) -> None:
+    resp = api.get("/api/v2/collection/no-such-thing/nfts")
     assert resp.status_code == 404 and "no-such-thing" in resp.json()["errors"][0]
 
 
-@pytest.mark.parametrize("headers", [{}, {"x-api-key": "wrong"}, {"x-api-key": ""}])
-def test_v2_needs_the_key(server: str, headers: dict[str, str]) -> None:
-    resp = requests.get(f"{server}{V2}", headers=headers, timeout=10)
-    assert resp.status_code == 401 and resp.json()["errors"]
+@pytest.mark.parametrize(
+    ("headers", "error"),
+    [
+        ({}, "Missing x-api-key header"),
+        ({"x-api-key": "wrong"}, "Invalid API key"),
+        ({"x-api-key": ""}, "Invalid API key"),
+    ],
+)
+def test_v2_needs_the_key(anonymous: TestClient, headers: dict[str, str], error: str) -> None:
+    resp = anonymous.get(V2, headers=headers)
+    assert resp.status_code == 401 and resp.json() == {"errors": [error]}
+
+
+def test_create_app_refuses_an_empty_key() -> None:
+    with pytest.raises(ValueError, match="api_key"):
+        nft_api.create_app(generate_collection(), "")
 
 
 # ---- v1, health, images ----
 
 
-def test_v1_shape_without_a_key(server: str) -> None:
-    resp = requests.get(f"{server}{V1}", params={"collection": SLUG, "limit": 50}, timeout=10)
+def test_v1_shape_without_a_key(anonymous: TestClient) -> None:
+    resp = anonymous.get(V1, params={"collection": SLUG, "limit": 50})
     assert resp.status_code == 200
     assert resp.headers["X-Lab-Note"] == "OpenSea retired API v1; use /api/v2"
     assert resp.headers["Deprecation"] == "true"
@@ -191,25 +161,41 @@ def test_v1_shape_without_a_key(server: str) -> None:
     assert body["assets"][0]["asset_contract"]["address"].startswith("0x")
 
 
-def test_v1_limit_is_50(server: str) -> None:
-    resp = requests.get(f"{server}{V1}", params={"collection": SLUG, "limit": 51}, timeout=10)
+def test_v1_default_limit_offset_and_unknown_slug(anonymous: TestClient) -> None:
+    assert len(anonymous.get(V1).json()["assets"]) == nft_api.V1_DEFAULT_LIMIT
+    page = anonymous.get(V1, params={"collection": SLUG, "offset": 30, "limit": 2}).json()
+    assert [asset["token_id"] for asset in page["assets"]] == ["30", "31"]
+    # v1 filtered by collection: an unknown slug gave an empty list, not a 404
+    assert anonymous.get(V1, params={"collection": "no-such-thing"}).json() == {"assets": []}
+
+
+def test_v1_limit_is_50(anonymous: TestClient) -> None:
+    resp = anonymous.get(V1, params={"collection": SLUG, "limit": 51})
     assert resp.status_code == 400 and "50" in resp.json()["limit"][0]
 
 
-def test_health_needs_no_key_and_ignores_faults(server: str) -> None:
-    resp = requests.get(f"{server}/health", params={"fault": "500"}, timeout=10)
+def test_health_needs_no_key_and_ignores_faults(anonymous: TestClient) -> None:
+    resp = anonymous.get("/health", params={"fault": "500"})
     assert resp.json() == {"status": "ok", "collection": SLUG, "count": 10_000, "faults": None}
 
 
-def test_image(server: str) -> None:
-    resp = requests.get(f"{server}/images/42.svg", timeout=10)
+def test_image(anonymous: TestClient) -> None:
+    resp = anonymous.get("/images/42.svg")
     assert resp.headers["content-type"].startswith("image/svg+xml") and ">42<" in resp.text
+    missing = anonymous.get("/images/no-such-nft.svg")
+    assert missing.status_code == 404 and "no-such-nft" in missing.json()["errors"][0]
+
+
+def test_no_docs_pages_that_need_a_cdn(anonymous: TestClient) -> None:
+    assert anonymous.get("/docs").status_code == 404
+    assert anonymous.get("/redoc").status_code == 404
 
 
 # ---- faults ----
 
 
-def _check_fault(kind: str, resp: requests.Response, list_key: str) -> None:
+def _check_fault(kind: str, resp: httpx.Response, seconds: float, list_key: str) -> None:
+    """``resp`` took ``seconds`` and answered through fault ``kind``."""
     if kind == "500":
         assert resp.status_code == 500
     elif kind == "429":
@@ -231,47 +217,71 @@ def _check_fault(kind: str, resp: requests.Response, list_key: str) -> None:
         ids = [item[id_key] for item in items if id_key in item]
         assert len(ids) == len(items) - 1 and len(set(ids)) < len(ids)
     elif kind == "slow":
-        assert resp.status_code == 200 and resp.elapsed.total_seconds() >= 1
+        assert resp.status_code == 200 and seconds >= 1
         assert len(resp.json()[list_key]) > 0
+    else:
+        pytest.fail(f"no check for fault kind {kind!r}")
+
+
+def _timed_get(client: TestClient, path: str, **kwargs: object) -> tuple[httpx.Response, float]:
+    start = time.monotonic()
+    resp = client.get(path, **kwargs)
+    return resp, time.monotonic() - start
 
 
 @pytest.mark.parametrize("via", ["query", "header"])
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("path", "list_key"), [(V2, "nfts"), (f"{V1}?limit=20", "assets")])
-def test_fault_per_request(api: Client, kind: str, via: str, path: str, list_key: str) -> None:
-    params = {"delay": "1"} if kind == "slow" else {}
+def test_fault_per_request(api: TestClient, kind: str, via: str, path: str, list_key: str) -> None:
     if via == "query":
-        resp = get(api, path, params={**params, "fault": kind})
+        params = {"fault": kind, **({"delay": "1"} if kind == "slow" else {})}
+        resp, seconds = _timed_get(api, path, params=params)
     else:
-        resp = get(api, path, params=params, headers={"x-lab-fault": kind})
-    _check_fault(kind, resp, list_key)
+        headers = {"x-lab-fault": kind, **({"x-lab-fault-delay": "1"} if kind == "slow" else {})}
+        resp, seconds = _timed_get(api, path, headers=headers)
+    _check_fault(kind, resp, seconds, list_key)
 
 
-def test_slow_really_waits_and_server_stays_responsive(api: Client) -> None:
+def test_query_fault_wins_over_header(api: TestClient) -> None:
+    resp = api.get(V2, params={"fault": "500"}, headers={"x-lab-fault": "empty"})
+    assert resp.status_code == 500
+
+
+def test_v1_faults_keep_v1_headers_and_error_shape(api: TestClient) -> None:
+    resp = api.get(V1, params={"fault": "500"})
+    assert resp.status_code == 500 and list(resp.json()) == ["detail"]
+    assert resp.headers["Deprecation"] == "true"
+    assert list(api.get(V2, params={"fault": "500"}).json()) == ["errors"]
+
+
+def test_slow_really_waits_and_server_stays_responsive(api: TestClient) -> None:
     result: dict[str, float] = {}
 
     def slow() -> None:
         start = time.monotonic()
-        get(api, V2, params={"fault": "slow", "delay": "2"}).raise_for_status()
+        api.get(V2, params={"fault": "slow", "delay": "2"}).raise_for_status()
         result["elapsed"] = time.monotonic() - start
 
     thread = threading.Thread(target=slow)
     thread.start()
     time.sleep(0.3)
-    assert get(api, "/health").ok
+    assert api.get("/health").status_code == 200
     assert thread.is_alive(), "/health should answer while the slow request still waits"
     thread.join(timeout=30)
     assert result["elapsed"] >= 2
 
 
-def test_429_retry_after_default_and_custom(api: Client) -> None:
-    assert get(api, V2, params={"fault": "429"}).headers["Retry-After"] == "1"
-    assert get(api, V2, params={"fault": "429", "retry_after": "7"}).headers["Retry-After"] == "7"
+def test_429_retry_after_default_and_custom(api: TestClient) -> None:
+    assert api.get(V2, params={"fault": "429"}).headers["Retry-After"] == "1"
+    assert api.get(V2, params={"fault": "429", "retry_after": "7"}).headers["Retry-After"] == "7"
+    headers = {"x-lab-fault": "429", "x-lab-fault-retry-after": "3"}
+    throttled = api.get(V2, headers=headers)
+    assert throttled.headers["Retry-After"] == "3" and "3 seconds" in throttled.json()["errors"][0]
 
 
 @pytest.mark.parametrize("path", [V2, V1])
-def test_unknown_fault_kind_names_the_valid_kinds(api: Client, path: str) -> None:
-    resp = get(api, path, params={"fault": "teapot"})
+def test_unknown_fault_kind_names_the_valid_kinds(api: TestClient, path: str) -> None:
+    resp = api.get(path, params={"fault": "teapot"})
     assert resp.status_code == 400
     assert all(kind in resp.text for kind in KINDS)
 
@@ -284,60 +294,65 @@ def test_make_fault_defaults() -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_admin_fault_with_count_expires(api: Client, kind: str) -> None:
+def test_admin_fault_with_count_expires(api: TestClient, kind: str) -> None:
     spec = {"kind": kind, "count": 2, "delay": 1}
-    resp = api.post(api.url("/admin/faults"), json=spec, timeout=10)
+    resp = api.post("/admin/faults", json=spec)
     assert resp.status_code == 200 and resp.json()["faults"]["count"] == 2
-    _check_fault(kind, get(api, V2), "nfts")
-    _check_fault(kind, get(api, f"{V1}?limit=20"), "assets")
-    assert get(api, "/admin/faults").json() == {"faults": None}  # used up after exactly 2
-    normal = get(api, V2)
+    _check_fault(kind, *_timed_get(api, V2), "nfts")
+    _check_fault(kind, *_timed_get(api, f"{V1}?limit=20"), "assets")
+    assert api.get("/admin/faults").json() == {"faults": None}  # used up after exactly 2
+    normal = api.get(V2)
     assert normal.status_code == 200 and normal.json()["nfts"][:2] == [make_nft(0), make_nft(1)]
 
 
-def test_admin_fault_until_deleted(api: Client) -> None:
-    base = api.base
-    api.post(f"{base}/admin/faults", json={"kind": "500"}, timeout=10).raise_for_status()
+def test_admin_fault_until_deleted(api: TestClient) -> None:
+    api.post("/admin/faults", json={"kind": "500"}).raise_for_status()
     for _ in range(3):
-        assert get(api, V2).status_code == 500
-    assert get(api, "/health").json()["faults"]["kind"] == "500"
-    assert get(api, "/admin/faults").json()["faults"]["count"] is None
-    assert api.delete(f"{base}/admin/faults", timeout=10).json() == {"faults": None}
-    assert get(api, V2).status_code == 200
+        assert api.get(V2).status_code == 500
+    assert api.get("/health").json()["faults"]["kind"] == "500"
+    assert api.get("/admin/faults").json()["faults"]["count"] is None
+    assert api.delete("/admin/faults").json() == {"faults": None}
+    assert api.get(V2).status_code == 200
 
 
-def test_admin_rejects_bad_requests(api: Client, server: str) -> None:
-    resp = api.post(f"{server}/admin/faults", json={"kind": "teapot"}, timeout=10)
+def test_admin_rejects_bad_requests(api: TestClient, key: str) -> None:
+    resp = api.post("/admin/faults", json={"kind": "teapot"})
     assert resp.status_code == 400 and all(kind in resp.text for kind in KINDS)
-    assert (
-        api.post(f"{server}/admin/faults", json={"kind": "500", "count": 0}, timeout=10).status_code
-        == 400
-    )
-    assert api.post(f"{server}/admin/faults", data="nope", timeout=10).status_code == 400
-    for method in ("get", "post", "delete"):
-        assert (
-            requests.request(
-                method, f"{server}/admin/faults", json={"kind": "500"}, timeout=10
-            ).status_code
-            == 401
-        )
-    assert get(api, "/admin/faults").json() == {"faults": None}
+    assert api.post("/admin/faults", json={"kind": "500", "count": 0}).status_code == 400
+    assert api.post("/admin/faults", content="nope").status_code == 400
+    del api.headers["x-api-key"]
+    for method in ("GET", "POST", "DELETE"):
+        assert api.request(method, "/admin/faults", json={"kind": "500"}).status_code == 401
+    api.headers["x-api-key"] = key
+    assert api.get("/admin/faults").json() == {"faults": None}
 
 
-# ---- start-up ----
+def test_two_apps_do_not_share_faults(api: TestClient) -> None:
+    """Each create_app has its own fault board, so a test app never disturbs another."""
+    api.post("/admin/faults", json={"kind": "500"}).raise_for_status()
+    with TestClient(nft_api.create_app(generate_collection(), "other")) as other:
+        assert other.get("/health").json()["faults"] is None
+    assert api.get("/health").json()["faults"]["kind"] == "500"
+
+
+# ---- collections and start-up ----
+
+
+def _collection_file(tmp_path: Path, slug: str = "lab-test") -> tuple[Path, list[dict]]:
+    nfts = [make_nft(i, slug) | {"name": f"Mine {i}"} for i in range(3)]
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(nfts), encoding="utf-8")
+    return path, nfts
 
 
 def test_collection_file_is_served(tmp_path: Path) -> None:
-    nfts = [make_nft(i, "lab-test") | {"name": f"Mine {i}"} for i in range(3)]
-    path = tmp_path / "mine.json"
-    path.write_text(json.dumps(nfts), encoding="utf-8")
-    args = ("--api-key", "k", "--collection-file", str(path), "--collection", "lab-test")
-    with _serve(tmp_path / "log", *args) as url:
-        assert requests.get(f"{url}/health", timeout=10).json()["count"] == 3
-        body = requests.get(
-            f"{url}/api/v2/collection/lab-test/nfts", headers={"x-api-key": "k"}, timeout=10
-        ).json()
+    path, nfts = _collection_file(tmp_path)
+    app = nft_api.create_app(load_collection_file(path, collection="lab-test"), "k", "lab-test")
+    with TestClient(app, headers={"x-api-key": "k"}) as client:
+        assert client.get("/health").json()["count"] == 3
+        body = client.get("/api/v2/collection/lab-test/nfts").json()
         assert body == {"nfts": nfts, "next": None}
+        assert client.get(V2).status_code == 404, "the default slug is not served any more"
 
 
 def test_invalid_collection_file_is_rejected(
@@ -365,23 +380,89 @@ def test_missing_key_refuses_to_start(
     assert "--api-key" in err and "AIRFLOW_LAB_NFT_API_KEY" in err and err.count("\n") == 1
 
 
-def test_busy_port_is_one_clear_line(server: str) -> None:
-    port = server.rsplit(":", 1)[1]
-    result = _run("--port", port, "--api-key", "k")
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
-    assert port in result.stderr and "AIRFLOW_LAB_NFT_API_PORT" in result.stderr
-
-
-def test_port_setting_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_port_setting_is_the_default(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The CLI takes its default port from settings, so the test stack can move it."""
+    with _listening() as port:
+        monkeypatch.setenv("AIRFLOW_LAB_NFT_API_PORT", str(port))
+        monkeypatch.setenv("AIRFLOW_LAB_NFT_API_KEY", "k")
+        assert nft_api.main([]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} " in err and "already in use" in err
+
+
+# ---- the real process ----
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _listening() -> Iterator[int]:
+    """A port some other program is listening on."""
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        port = busy.getsockname()[1]
-        env = _env() | {"AIRFLOW_LAB_NFT_API_PORT": str(port), "AIRFLOW_LAB_NFT_API_KEY": "k"}
-        cmd = [sys.executable, "-m", "airflow_lab.nft_api"]
-        result = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=60, env=env, cwd=PROJECT_ROOT
+        yield busy.getsockname()[1]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_LAB_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def test_python_m_nft_api_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    """Start the server as learners and the stack do, use it, stop it; a second start on
+    the same port is one clear line, not a traceback."""
+    path, nfts = _collection_file(tmp_path)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "airflow_lab.nft_api", "--port", str(port), "--api-key", "k"]
+    cmd += ["--collection-file", str(path), "--collection", "lab-test"]
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=_env())
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"nft_api exited with {proc.returncode}: {log.read_text()}"
+            with contextlib.suppress(requests.ConnectionError):
+                health = requests.get(f"{url}/health", timeout=2)
+                if health.ok:
+                    break
+            assert time.monotonic() < deadline, f"no answer on /health: {log.read_text()}"
+            time.sleep(0.1)
+        assert health.json() == {
+            "status": "ok",
+            "collection": "lab-test",
+            "count": 3,
+            "faults": None,
+        }
+        page = requests.get(
+            f"{url}/api/v2/collection/lab-test/nfts", headers={"x-api-key": "k"}, timeout=10
         )
-    assert result.returncode == 1 and f"port {port} " in result.stderr
+        assert page.status_code == 200 and page.json() == {"nfts": nfts, "next": None}
+
+        second = subprocess.run(cmd[:-4], capture_output=True, text=True, timeout=60, env=_env())
+        assert second.returncode == 1
+        assert second.stderr.count("\n") == 1 and "Traceback" not in second.stderr
+        assert f"port {port} " in second.stderr and "AIRFLOW_LAB_NFT_API_PORT" in second.stderr
+    finally:
+        proc.terminate()
+        try:
+            code = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+    # uvicorn shuts down gracefully, then re-raises the SIGTERM it caught
+    assert code in (0, -signal.SIGTERM), f"exit {code}: {log.read_text()}"
+    assert "Traceback" not in log.read_text()
+    assert log.read_text().startswith(f"nft-api: serving 3 NFTs of 'lab-test' on {url}")
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{url}/health", timeout=2)
