@@ -33,6 +33,7 @@ _PUBLIC = {
     "reset": "lifecycle",
     "current_profile": "lifecycle",
     "executor_for": "lifecycle",
+    "stack_lock": "lifecycle",
     "ServiceStatus": "lifecycle",
     "run_airflow": ("airflow_cli", "run"),
     "airflow_env": "airflow_config",

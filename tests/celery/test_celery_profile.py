@@ -15,8 +15,10 @@ import psutil
 
 from airflow_lab import db, stack
 from airflow_lab.api import AirflowApi
+from airflow_lab.credentials import load_credentials
 from airflow_lab.settings import DAG_ID, Settings
 from airflow_lab.stack import supervisor_client
+from airflow_lab.waiting import wait_until
 from tests.integration.conftest import unique_logical_date
 from tests.integration.test_pipeline import (  # noqa: F401 - the same tests, on this stack
     test_failing_api_fails_the_task_clearly_and_leaves_the_table,
@@ -43,9 +45,9 @@ def test_broker_and_two_workers_are_healthy(lab: Settings) -> None:
     rows = {r.name: r for r in stack.status(lab)}
     for name in ("broker", "worker-1", "worker-2", "scheduler"):
         assert rows[name].healthy, rows[name]
-    env = stack.airflow_cli(
+    env = stack.run_airflow(
         lab,
-        stack.load_credentials(lab, create=False),
+        load_credentials(lab, create=False),
         "config",
         "get-value",
         "core",
@@ -66,7 +68,7 @@ def test_killed_worker_task_is_retried_on_the_other(lab: Settings, api: AirflowA
     path = lab.learner_dags / "celery_slow.py"
     path.write_text(SLOW_DAG)
     try:
-        assert stack.wait_for(lambda: api.dag_exists("celery_slow"), 120, 1)
+        assert wait_until(lambda: api.dag_exists("celery_slow"), 120, 1)
         api.set_paused("celery_slow", False)
         run = api.trigger("celery_slow", None)
         run_id = run["dag_run_id"]
@@ -75,7 +77,7 @@ def test_killed_worker_task_is_retried_on_the_other(lab: Settings, api: AirflowA
             ti = db.task_instances("celery_slow", run_id, lab)
             return ti["hostname"].iloc[0] if (ti["state"] == "running").any() else None
 
-        assert stack.wait_for(lambda: running_host() is not None, 120, 0.5)
+        assert wait_until(lambda: running_host() is not None, 120, 0.5)
         victim = running_host()
         proxy = supervisor_client(lab)
         pid = proxy.getProcessInfo(victim)["pid"]

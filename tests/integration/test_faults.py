@@ -23,9 +23,9 @@ from airflow_lab import db, stack
 from airflow_lab.api import AirflowApi
 from airflow_lab.credentials import load_credentials
 from airflow_lab.nft_client import NftApiClient
-from airflow_lab.settings import DAG_ID, Settings
+from airflow_lab.settings import DAG_ID, Settings, load_settings
 from airflow_lab.stack import supervisor_client
-from airflow_lab.waiting import poll
+from airflow_lab.waiting import poll, wait_until
 
 from .conftest import unique_logical_date
 
@@ -164,7 +164,7 @@ def test_scheduler_killed_mid_run_comes_back_and_the_run_completes(
     )
     assert done["state"] == "success", tries(api, run["dag_run_id"])
     assert lost(before, table(lab)) == 0
-    assert stack.wait_for(lambda: settled(lab), 180, 1), stack.status(lab)
+    assert wait_until(lambda: settled(lab), 180, 1), stack.status(lab)
     SUMMARY["survived"] += 1
 
 
@@ -175,7 +175,7 @@ def test_postgres_stopped_and_started_again(lab: Settings, api: AirflowApi) -> N
     SUMMARY["faults injected"] += 1
     time.sleep(2)  # an outage of a couple of seconds, as when a laptop sleeps
     proxy.startProcess("postgres", True)
-    assert stack.wait_for(lambda: settled(lab), 180, 1), stack.status(lab)
+    assert wait_until(lambda: settled(lab), 180, 1), stack.status(lab)
     run = api.run_dag(DAG_ID, unique_logical_date(), {"limit": 20}, timeout=240)
     assert run["state"] == "success"
     assert lost(before, table(lab)) == 0
@@ -203,10 +203,10 @@ def test_dag_with_a_syntax_error_is_reported_and_the_stack_stays_up(
     path.write_text("from airflow.sdk import DAG\n\nwith DAG('broken' as dag:\n    pass\n")
     SUMMARY["bad inputs tried"] += 1
     try:
-        assert stack.wait_for(
+        assert wait_until(
             lambda: any(e["filename"].endswith(path.name) for e in api.import_errors()), 120, 1
         )
-        assert stack.wait_for(lambda: settled(lab), 180, 1), stack.status(lab)
+        assert wait_until(lambda: settled(lab), 180, 1), stack.status(lab)
         doctor = subprocess.run(
             [sys.executable, "-m", "airflow_lab.cli", "doctor"],
             capture_output=True,
@@ -238,7 +238,7 @@ def test_dag_with_a_cycle_is_reported_and_the_stack_stays_up(
         def reported() -> list[dict]:
             return [e for e in api.import_errors() if e["filename"].endswith(path.name)]
 
-        assert stack.wait_for(lambda: bool(reported()), 120, 1)
+        assert wait_until(lambda: bool(reported()), 120, 1)
         assert "Cycle detected" in reported()[0]["stack_trace"], reported()[0]
         assert not api.dag_exists("cycle_by_learner")
         assert all(s.healthy for s in stack.status(lab))
@@ -258,7 +258,7 @@ def test_wrong_connection_id_fails_the_task_with_a_clear_message(
     )
     SUMMARY["bad inputs tried"] += 1
     try:
-        assert stack.wait_for(lambda: api.dag_exists("wrong_conn"), 120, 1)
+        assert wait_until(lambda: api.dag_exists("wrong_conn"), 120, 1)
         run = api.run_dag("wrong_conn", None, timeout=120)
         assert run["state"] == "failed"
         log = api.task_log("wrong_conn", run["dag_run_id"], "q", 1)
@@ -312,4 +312,4 @@ def test_no_process_of_the_stack_runs_outside_the_supervisor(lab: Settings) -> N
 def teardown_module() -> None:
     line = ", ".join(f"{k}: {v}" for k, v in SUMMARY.items())
     print(f"\nfault summary: {line}")
-    (stack.load_settings().home / "fault-summary.txt").write_text(line + "\n")
+    (load_settings().home / "fault-summary.txt").write_text(line + "\n")

@@ -24,8 +24,10 @@ import requests
 
 from airflow_lab import db, stack
 from airflow_lab.api import AirflowApi
+from airflow_lab.credentials import load_credentials
 from airflow_lab.settings import DAG_ID, DEFAULT_PORTS, PROJECT_ROOT, Settings, load_settings
 from airflow_lab.stack import port_open
+from airflow_lab.waiting import wait_until
 
 from ..integration.conftest import unique_logical_date
 
@@ -134,9 +136,9 @@ def test_jupyterlab_needs_its_token_and_listens_on_loopback_only() -> None:
     started = cli("lab")
     out = plain(started)
     assert started.returncode == 0, out
-    token = stack.load_credentials(s, create=False).jupyter_token
+    token = load_credentials(s, create=False).jupyter_token
     assert f"{s.jupyter_url}/lab?token={token}" in out, "the printed URL must carry the token"
-    assert stack.wait_for(lambda: port_open(s.host, s.jupyter_port), 60, 0.5)
+    assert wait_until(lambda: port_open(s.host, s.jupyter_port), 60, 0.5)
     api = f"{s.jupyter_url}/api/contents"
     assert requests.get(api, timeout=10).status_code == 403
     assert requests.get(api, params={"token": "wrong"}, timeout=10).status_code == 403
@@ -156,7 +158,7 @@ def test_down_with_a_run_in_flight_stops_everything_and_loses_nothing() -> None:
     before = db.nft_rows(s).sort_values("token_id").reset_index(drop=True)
     api.set_paused(DAG_ID, False)
     run = api.trigger(DAG_ID, unique_logical_date(), {"limit": 40})
-    assert stack.wait_for(
+    assert wait_until(
         lambda: any(t["state"] == "running" for t in api.task_instances(DAG_ID, run["dag_run_id"])),
         120,
         0.2,
