@@ -112,8 +112,8 @@ exercise_1 = Exercise(
     "exercise_1",
     answer=str,
     hints=(
-        "a DAG file's source; reread section 3.2 (a run the scheduler makes by itself): "
-        "a schedule, a start date and catchup decide which runs it creates",
+        "a DAG file's source; reread 'Step 3 without a trigger': a schedule, a start date, "
+        "an end date and catchup decide which runs the scheduler creates by itself",
         "a daily schedule; the first day as start_date, the last as end_date (both fixed, in UTC); "
         "and catchup on, so that the scheduler fills every day between them, not only the latest",
     ),
@@ -230,10 +230,10 @@ exercise_2 = Exercise(
     "exercise_2",
     answer=str,
     hints=(
-        "not an edge: a limit. Reread steps 4-5 (a task instance waits in `scheduled` or "
-        "`queued` until a slot is free) and the DAG's arguments in section 3.1",
-        "a DAG argument caps how many of its task instances may run at once, in each run; "
-        "set it so that only one runs at a time",
+        "not an edge: a limit. Reread steps 4-5 and 'Who did it': what holds a task "
+        "instance back in `scheduled` or `queued` until a slot is free",
+        "one of the DAG's own arguments caps how many of its task instances may run at the "
+        "same time; set it so that only one can",
     ),
     observe=_run_serial,
     right=lambda seen: (
