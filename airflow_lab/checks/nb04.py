@@ -112,8 +112,8 @@ exercise_2 = Exercise(
         Mistake(
             lambda seen: seen.import_error,
             "Airflow could not import your file: {import_error}",
-            fix="fix the line it names, then run the cell again: "
-            "`airflow dags list-import-errors` lists the same error",
+            fix="fix what it names (a line, or the faulty task of a cycle), then run the cell "
+            "again: `airflow dags list-import-errors` lists the same error",
         ),
         Mistake(
             lambda seen: seen.missing,

@@ -139,7 +139,8 @@ exercise_1 = Exercise(
         Mistake(
             lambda seen: seen["no_next"],
             "Airflow parsed the DAG but computed no run to create (its next_dagrun_logical_date "
-            "is empty): with catchup off, only a run after the DAG's end would be due",
+            "is empty): with catchup off it creates only the latest due run, and after the "
+            "DAG's end_date no run is due any more",
             fix="decide whether the scheduler should fill the days between start and end",
         ),
         Mistake(

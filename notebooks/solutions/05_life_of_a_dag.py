@@ -11,7 +11,7 @@ from airflow_lab.checks.nb05 import PARALLEL_SOURCE
 
 def exercise_1(lab):
     """Daily, from the first to the last day, with catchup: three scheduled runs."""
-    return '''"""ex05_1: three daily runs that the scheduler creates by itself (notebook 05, exercise 1)."""
+    return '''"""ex05_1: one run per day, from the 1st to the 3rd of January 2024 (notebook 05, exercise 1)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
