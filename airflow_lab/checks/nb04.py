@@ -1,7 +1,9 @@
 """Checkers for notebook 04 · DAGs, operators and tasks.
 
-Each checker derives the right answer from the installed Airflow (the DAG's own
-task sets, the operator classes, ``DAG.check_cycle()``), not from a stored string.
+Exercises 1 and 2 are hands-on: the learner's DAG file goes into the learner
+bundle and is judged by what the dag-processor made of it (the parsed graph, or
+the import error with file:line). Exercises 3 and 4 are quizzes whose truth comes
+from the installed Airflow (the operator classes, ``DAG.check_cycle()``).
 """
 
 from __future__ import annotations
@@ -9,9 +11,123 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from airflow_lab.checks import exercise, expect, passed
+from airflow_lab.checks import Exercise, Mistake, observe
 
-#: Where each operator of exercise 2 lives in the installed providers.
+# ---- exercise 1: a DAG of a given shape ----
+SHAPE_FILE = "ex04_1_shape.py"
+SHAPE_DAG = "ex04_1_shape"
+#: task id -> downstream task ids: two downloads fan in to merge, which fans out.
+SHAPE = {
+    "download_a": ["merge"],
+    "download_b": ["merge"],
+    "merge": ["archive", "publish"],
+    "publish": [],
+    "archive": [],
+}
+
+
+def _parse_shape(source: str, lab: Any) -> observe.ParsedDag:
+    return observe.parse_dag_file(lab, SHAPE_FILE, source, SHAPE_DAG)
+
+
+def _wrong_tasks(seen: observe.ParsedDag) -> bool:
+    return not seen.import_error and not seen.missing and set(seen.graph) != set(SHAPE)
+
+
+exercise_1 = Exercise(
+    "exercise_1",
+    answer=str,
+    hints=(
+        "a DAG file's source as a string; reread section 2 (what `>>` records) and the fan-out "
+        "and fan-in with a list on one side of `>>`",
+        "five EmptyOperator tasks inside `with DAG(dag_id='ex04_1_shape', ...)`; one line with a "
+        "list on the left of the first `>>` and a list on the right of the second",
+    ),
+    observe=_parse_shape,
+    right=lambda seen: not seen.import_error and seen.graph == SHAPE,
+    mistakes=[
+        Mistake(
+            lambda seen: seen.import_error,
+            "Airflow could not import your file: {import_error}",
+            fix="fix that line; `airflow dags list-import-errors` shows the same error",
+        ),
+        Mistake(
+            lambda seen: seen.missing,
+            lambda seen: seen.describe(),
+            fix=f"the DAG's dag_id must be {SHAPE_DAG!r}",
+        ),
+        Mistake(
+            _wrong_tasks,
+            lambda seen: (
+                f"Airflow parsed the tasks {sorted(seen.graph)}; the shape needs "
+                f"exactly {sorted(SHAPE)}"
+            ),
+            fix="one task per name, each task_id spelled as asked",
+        ),
+    ],
+    explain=lambda seen: f"{seen.describe()}: not the shape asked for",
+    fix="both downloads come before merge, and merge before publish and archive, nothing else",
+    success=lambda seen: f"{seen.describe()}: a fan-in to merge, then a fan-out",
+)
+
+# ---- exercise 2: fix a DAG that Airflow cannot import ----
+FIX_FILE = "ex04_2_fixed.py"
+FIX_DAG = "ex04_2_fixed"
+FIX_GRAPH = {"fetch": ["transform"], "transform": ["load"], "load": []}
+#: The DAG the learner starts from: it has two faults, and Airflow reports them one at a time.
+BROKEN_SOURCE = '''"""ex04_2: a DAG with two faults for the learner to fix (notebook 04, exercise 2)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.operators.bash_operator import BashOperator
+from airflow.sdk import DAG
+
+with DAG(
+    dag_id="ex04_2_fixed",
+    schedule=None,
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["lab", "exercise"],
+):
+    fetch = BashOperator(task_id="fetch", bash_command="echo fetch")
+    transform = BashOperator(task_id="transform", bash_command="echo transform")
+    load = BashOperator(task_id="load", bash_command="echo load")
+    fetch >> transform >> load
+    load >> fetch
+'''
+
+exercise_2 = Exercise(
+    "exercise_2",
+    answer=str,
+    hints=(
+        "Airflow names each fault as an import error with file and line; reread section 1 "
+        "(where operators live in Airflow 3) and section 3 (what the dag-processor does with a cycle)",
+        "the first fault is a module path from Airflow 1/2 (the provider path replaced it); "
+        "the second is one dependency too many: keep fetch, then transform, then load",
+    ),
+    observe=lambda source, lab: observe.parse_dag_file(lab, FIX_FILE, source, FIX_DAG),
+    right=lambda seen: not seen.import_error and seen.graph == FIX_GRAPH,
+    mistakes=[
+        Mistake(
+            lambda seen: seen.import_error,
+            "Airflow could not import your file: {import_error}",
+            fix="fix what it names (a line, or the faulty task of a cycle), then run the cell "
+            "again: `airflow dags list-import-errors` lists the same error",
+        ),
+        Mistake(
+            lambda seen: seen.missing,
+            lambda seen: seen.describe(),
+            fix=f"keep dag_id={FIX_DAG!r}",
+        ),
+    ],
+    explain=lambda seen: f"{seen.describe()}: the DAG imports now, but its graph changed",
+    fix="keep the three tasks and the chain fetch, transform, load; remove only what is wrong",
+    success=lambda seen: f"{seen.describe()}: Airflow imports it without an error",
+)
+
+# ---- exercise 3: operator kinds (a quiz; the installed classes say what is right) ----
+#: Where each operator of exercise 3 lives in the installed providers.
 OPERATORS = {
     "BashOperator": "airflow.providers.standard.operators.bash",
     "GenericTransfer": "airflow.providers.common.sql.operators.generic_transfer",
@@ -20,8 +136,6 @@ OPERATORS = {
     "HttpSensor": "airflow.providers.http.sensors.http",
 }
 KINDS = ("action", "transfer", "sensor")
-SHAPE = {"download_a": {"merge"}, "download_b": {"merge"}, "merge": set()}
-CYCLE_TASKS = ("extract", "transform", "validate", "load")
 
 
 def operator_kind(cls: type) -> str:
@@ -33,8 +147,46 @@ def operator_kind(cls: type) -> str:
     return "transfer" if "transfer" in cls.__module__ else "action"
 
 
+def _judge_kinds(answer: dict, lab: Any) -> dict:
+    given = {str(k): str(v).strip().lower() for k, v in answer.items()}
+    truth = {
+        name: operator_kind(getattr(importlib.import_module(module), name))
+        for name, module in OPERATORS.items()
+    }
+    return {
+        "missing": sorted(set(OPERATORS) - set(given)),
+        "unknown": sorted(k for k, v in given.items() if k in truth and v not in KINDS),
+        "wrong": sorted(k for k in truth if k in given and given[k] != truth[k]),
+    }
+
+
+exercise_3 = Exercise(
+    "exercise_3",
+    answer=dict,
+    hints=(
+        "the table and the code of section 4: Airflow marks only one kind with a base class",
+        "a sensor is a subclass of BaseSensorOperator; a transfer takes a source and a "
+        "destination connection; everything else does the work itself",
+    ),
+    observe=_judge_kinds,
+    right=lambda seen: not (seen["missing"] or seen["unknown"] or seen["wrong"]),
+    mistakes=[
+        Mistake(lambda seen: seen["missing"], "no kind given for {missing}"),
+        Mistake(lambda seen: seen["unknown"], f"use one of {KINDS} for {{unknown}}"),
+    ],
+    explain="the installed classes disagree for {wrong}",
+    fix="check issubclass(cls, BaseSensorOperator) and which connections the operator takes",
+    success="BashOperator and SQLExecuteQueryOperator act, GenericTransfer moves rows between "
+    "two connections, FileSensor and HttpSensor wait (both are BaseSensorOperators)",
+    needs_lab=False,
+)
+
+# ---- exercise 4: which task does check_cycle() name? (a quiz; Airflow says) ----
+CYCLE_TASKS = ("extract", "transform", "validate", "load")
+
+
 def cycle_faulty_task() -> str:
-    """Build exercise 3's DAG and return the task that ``check_cycle()`` names."""
+    """Build exercise 4's DAG and return the task that ``check_cycle()`` names."""
     from airflow.providers.standard.operators.empty import EmptyOperator
     from airflow.sdk import DAG
     from airflow.sdk.exceptions import AirflowDagCycleException
@@ -47,94 +199,33 @@ def cycle_faulty_task() -> str:
         cyc.check_cycle()
     except AirflowDagCycleException as e:
         return str(e).rsplit(" ", 1)[-1]
-    raise AssertionError("exercise 3's DAG has no cycle: the checker itself is broken")
+    raise AssertionError("exercise 4's DAG has no cycle: the checker itself is broken")
 
 
-@exercise(
-    "with DAG(...) as my_dag: three EmptyOperators, then [download_a, download_b] >> merge; answer = my_dag"
-)
-def exercise_1(answer: Any, lab: Any = None) -> str:
-    expect(
-        hasattr(answer, "tasks") and hasattr(answer, "task_ids"),
-        f"`answer` should be the DAG object itself, got {type(answer).__name__}",
-        "answer = my_dag (the name after `as` in `with DAG(...) as my_dag:`)",
-    )
-    ids = set(answer.task_ids)
-    expect(
-        ids == set(SHAPE),
-        f"the DAG has tasks {sorted(ids)}; it needs exactly {sorted(SHAPE)}",
-        "create EmptyOperator(task_id='download_a'), ... inside the `with DAG` block",
-    )
-    got = {t.task_id: set(t.downstream_task_ids) for t in answer.tasks}
-    for task_id, downstream in SHAPE.items():
-        expect(
-            got[task_id] == downstream,
-            f"{task_id}.downstream_task_ids is {sorted(got[task_id]) or 'empty'}, "
-            f"it should be {sorted(downstream) or 'empty'}",
-            "both downloads point at merge and nowhere else: [download_a, download_b] >> merge",
-        )
-    merge = answer.get_task("merge")
-    expect(
-        set(merge.upstream_task_ids) == {"download_a", "download_b"},
-        f"merge.upstream_task_ids is {sorted(merge.upstream_task_ids)}",
-        "merge must wait for both downloads",
-    )
-    answer.check_cycle()
-    return passed(
-        "download_a and download_b have no upstream and both list merge downstream; "
-        "merge.upstream_task_ids == {'download_a', 'download_b'}: a fan-in."
-    )
-
-
-@exercise('a dict like {"BashOperator": "action", ...}; sensors subclass BaseSensorOperator')
-def exercise_2(answer: Any, lab: Any = None) -> str:
-    expect(
-        isinstance(answer, dict),
-        f"`answer` should be a dict of operator name -> kind, got {type(answer).__name__}",
-        'e.g. {"BashOperator": "action", "GenericTransfer": "...", ...}',
-    )
-    missing = sorted(set(OPERATORS) - set(answer))
-    expect(not missing, f"no kind given for {missing}", f"name all five: {sorted(OPERATORS)}")
-    for name, module in OPERATORS.items():
-        given = str(answer[name]).strip().lower()
-        expect(given in KINDS, f"{name}: {answer[name]!r} is not one of {KINDS}")
-        cls = getattr(importlib.import_module(module), name)
-        right = operator_kind(cls)
-        why = {
-            "sensor": f"{name} is a subclass of BaseSensorOperator: it waits by calling poke()",
-            "transfer": f"{name} moves rows from source_conn_id to destination_conn_id",
-            "action": f"{name} does its work itself and is no BaseSensorOperator",
-        }[right]
-        expect(given == right, f"{name} is not a {given} operator", why)
-    return passed(
-        "BashOperator and SQLExecuteQueryOperator act, GenericTransfer moves data between "
-        "two connections, FileSensor and HttpSensor wait (both are BaseSensorOperators)."
-    )
-
-
-@exercise(
-    "catch AirflowDagCycleException as e around cyc.check_cycle(); the task id is the last word of str(e)"
-)
-def exercise_3(answer: Any, lab: Any = None) -> str:
-    expect(
-        isinstance(answer, str),
-        f"`answer` should be a task id (a string), got {type(answer).__name__}",
-        "the message ends with `Faulty task: <task_id>`",
-    )
+def _judge_cycle(answer: str, lab: Any) -> dict:
     given = answer.strip().strip("'\"")
-    expect(
-        given in CYCLE_TASKS,
-        f"{given!r} is not a task of the exercise's DAG",
-        f"the tasks are {', '.join(CYCLE_TASKS)}",
-    )
-    right = cycle_faulty_task()
-    expect(
-        given == right,
-        f"check_cycle() does not name {given!r}",
-        "run the DAG's check_cycle() and read the last word of the message: the task whose "
-        "downstream edge leads back onto the path being walked",
-    )
-    return passed(
-        f"check_cycle() walks depth-first from extract and stops at {right!r}: its downstream "
-        "edge leads back to transform, which is still on the current path."
-    )
+    return {"given": given, "named": cycle_faulty_task()}
+
+
+exercise_4 = Exercise(
+    "exercise_4",
+    answer=str,
+    hints=(
+        "section 3: `check_cycle()` raises an exception whose message names one task",
+        "run it and read the message's end; it names the task whose downstream edge leads "
+        "back onto the path being walked, not the task the walk returns to",
+    ),
+    observe=_judge_cycle,
+    right=lambda seen: seen["given"] == seen["named"],
+    mistakes=[
+        Mistake(
+            lambda seen: seen["given"] not in CYCLE_TASKS,
+            f"{{given!r}} is not a task of the exercise's DAG ({', '.join(CYCLE_TASKS)})",
+        ),
+    ],
+    explain="check_cycle() does not name {given!r}",
+    fix="build the DAG, call check_cycle() and read the end of the exception's message",
+    success="check_cycle() walks depth-first from extract and stops at {named!r}: its "
+    "downstream edge leads back to transform, which is still on the current path",
+    needs_lab=False,
+)

@@ -1,30 +1,48 @@
 """Solutions for notebook 04 · DAGs, operators and tasks.
 
 Each ``exercise_N(lab)`` returns an answer that ``airflow_lab.checks.nb04.exercise_N``
-accepts; ``WRONG`` holds a plausible mistake per exercise that the checker rejects.
+accepts; ``WRONG`` holds a typical mistake per exercise with words its message must contain.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from airflow_lab.checks.nb04 import BROKEN_SOURCE
 
 
 def exercise_1(lab):
-    """A fan-in: both downloads first, then merge."""
-    from airflow.providers.standard.operators.empty import EmptyOperator
-    from airflow.sdk import DAG
+    """A DAG file: two downloads fan in to merge, which fans out to publish and archive."""
+    return '''"""ex04_1: a fan-in, then a fan-out (notebook 04, exercise 1)."""
+from __future__ import annotations
 
-    with DAG(
-        dag_id="nb04_fan_in", schedule=None, start_date=datetime(2024, 1, 1, tzinfo=UTC)
-    ) as my_dag:
-        download_a = EmptyOperator(task_id="download_a")
-        download_b = EmptyOperator(task_id="download_b")
-        merge = EmptyOperator(task_id="merge")
-        [download_a, download_b] >> merge
-    return my_dag
+from datetime import UTC, datetime
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+with DAG(
+    dag_id="ex04_1_shape",
+    schedule=None,
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["lab", "exercise"],
+):
+    download_a = EmptyOperator(task_id="download_a")
+    download_b = EmptyOperator(task_id="download_b")
+    merge = EmptyOperator(task_id="merge")
+    publish = EmptyOperator(task_id="publish")
+    archive = EmptyOperator(task_id="archive")
+    [download_a, download_b] >> merge >> [publish, archive]
+'''
 
 
 def exercise_2(lab):
+    """The provider's import path, and no edge from load back to fetch."""
+    return BROKEN_SOURCE.replace(
+        "airflow.operators.bash_operator", "airflow.providers.standard.operators.bash"
+    ).replace("    load >> fetch\n", "")
+
+
+def exercise_3(lab):
     """Sensors subclass BaseSensorOperator; GenericTransfer moves rows; the rest act."""
     return {
         "BashOperator": "action",
@@ -35,7 +53,7 @@ def exercise_2(lab):
     }
 
 
-def exercise_3(lab):
+def exercise_4(lab):
     """Build the DAG, catch the cycle error, take the task it names."""
     from airflow.providers.standard.operators.empty import EmptyOperator
     from airflow.sdk import DAG
@@ -54,29 +72,30 @@ def exercise_3(lab):
     return None
 
 
-def _chain_dag():
-    """A plausible mistake for exercise 1: a chain instead of a fan-in."""
-    from airflow.providers.standard.operators.empty import EmptyOperator
-    from airflow.sdk import DAG
-
-    with DAG(dag_id="nb04_chain", schedule=None) as my_dag:
-        download_a = EmptyOperator(task_id="download_a")
-        download_b = EmptyOperator(task_id="download_b")
-        merge = EmptyOperator(task_id="merge")
-        download_a >> download_b >> merge
-    return my_dag
+def _chain_source():
+    """A plausible mistake for exercise 1: everything in one chain."""
+    return exercise_1(None).replace(
+        "[download_a, download_b] >> merge >> [publish, archive]",
+        "download_a >> download_b >> merge >> publish >> archive",
+    )
 
 
 WRONG = {
-    "exercise_1": _chain_dag(),
+    # a chain: Airflow parses it, but merge then has one upstream task
+    "exercise_1": (_chain_source(), "download_a >> download_b"),
+    # the file as given: the dag-processor stops at its first fault
+    "exercise_2": (BROKEN_SOURCE, "line"),
     # GenericTransfer "moves data", but a learner may call every SQL operator a transfer
-    "exercise_2": {
-        "BashOperator": "action",
-        "GenericTransfer": "transfer",
-        "FileSensor": "sensor",
-        "SQLExecuteQueryOperator": "transfer",
-        "HttpSensor": "sensor",
-    },
+    "exercise_3": (
+        {
+            "BashOperator": "action",
+            "GenericTransfer": "transfer",
+            "FileSensor": "sensor",
+            "SQLExecuteQueryOperator": "transfer",
+            "HttpSensor": "sensor",
+        },
+        "SQLExecuteQueryOperator",
+    ),
     # the task the cycle leads back to, not the one the message names
-    "exercise_3": "transform",
+    "exercise_4": ("transform", "does not name"),
 }

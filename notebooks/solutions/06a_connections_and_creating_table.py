@@ -1,7 +1,7 @@
 """Solutions for notebook 06a · Connections and ``creating_table``.
 
 Each ``exercise_N(lab)`` returns an answer that ``airflow_lab.checks.nb06a.exercise_N``
-accepts; ``WRONG`` holds a plausible mistake per exercise that the checker rejects.
+accepts; ``WRONG`` holds a typical mistake per exercise with words its message must contain.
 """
 
 from __future__ import annotations
@@ -9,23 +9,30 @@ from __future__ import annotations
 import json
 
 
+def _nft_database(lab) -> dict:
+    """The fields of the lab's own db_postgre, from the environment the lab gives Airflow."""
+    from airflow_lab.stack import airflow_env
+
+    return json.loads(airflow_env(lab.settings, lab.credentials)["AIRFLOW_CONN_DB_POSTGRE"])
+
+
 def exercise_1(lab):
-    """The live table's columns, from PostgreSQL's information_schema."""
-    df = lab.sql(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'nfts'"
-    )
-    if df.empty:  # creating_table has not run on this stack yet: make the table the DAG's way
-        lab.execute(lab.dags.code("CREATE_TABLE_SQL").split('"""')[1])
-        return exercise_1(lab)
-    return dict(zip(df["column_name"], df["data_type"], strict=True))
+    """A postgres connection to the nft database: schema is the database's name."""
+    conn = _nft_database(lab)
+    return {key: conn[key] for key in ("conn_type", "host", "port", "login", "password", "schema")}
 
 
 def exercise_2(lab):
-    """The prefix, then the connection id in upper case."""
-    return "AIRFLOW_CONN_" + "my_api".upper()
+    """`tasks test` with the run's id where the seed gave a date."""
+    return f"airflow tasks test {lab.settings.dag_id} creating_table ex06a_2_run"
 
 
 def exercise_3(lab):
+    """Environment variables come before the metastore, on workers too."""
+    return "environment variable"
+
+
+def exercise_4(lab):
     """For HTTP connections the scheme lives in ``schema``."""
     return json.dumps(
         {"conn_type": "http", "host": "api.example.com", "port": 443, "schema": "https"}
@@ -33,10 +40,18 @@ def exercise_3(lab):
 
 
 WRONG = {
-    # SQL's usual spelling of a string type, not what PostgreSQL reports for TEXT
-    "exercise_1": {"token_id": "varchar", "name": "text", "image_url": "text"},
-    # the id as written in the DAG: Airflow upper-cases it
-    "exercise_2": "AIRFLOW_CONN_my_api",
+    # `schema` read as a PostgreSQL schema, and a guessed port: the task cannot connect
+    "exercise_1": (
+        {"conn_type": "postgres", "host": "127.0.0.1", "port": 1, "schema": "public"},
+        "ended failed",
+    ),
+    # the seed's date: the task runs in a temporary run, not in ex06a_2_run
+    "exercise_2": ("airflow tasks test nft-pipeline creating_table 2023-01-01", "no state"),
+    # the UI's view: the metastore row is what the Connections page shows
+    "exercise_3": ("metastore", "not so"),
     # the scheme as the connection type
-    "exercise_3": json.dumps({"conn_type": "https", "host": "api.example.com", "port": 443}),
+    "exercise_4": (
+        json.dumps({"conn_type": "https", "host": "api.example.com", "port": 443}),
+        "conn_type",
+    ),
 }
