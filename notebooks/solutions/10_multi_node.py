@@ -13,7 +13,7 @@ TWO_AT_A_TIME = '''
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import DAG, task
 
@@ -23,6 +23,8 @@ with DAG(
     start_date=datetime(2024, 1, 1, tzinfo=UTC),
     catchup=False,
     DAG_LIMIT
+    # retries for a busy laptop, where a task's start can time out
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=2)},
     tags=["lab", "ex10"],
 ):
 
@@ -39,7 +41,7 @@ FILE_HANDOFF = '''
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, task
@@ -51,6 +53,8 @@ with DAG(
     schedule=None,
     start_date=datetime(2024, 1, 1, tzinfo=UTC),
     catchup=False,
+    # retries for a busy laptop, where a task's start can time out
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=2)},
     tags=["lab", "ex10"],
 ):
 
