@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.errors import ApiError
 
 DAG_IDS = {"exercise_1": "ex10_1_two_at_a_time", "exercise_2": "ex10_2_xcom_handoff"}
 #: Exercise 1: the fan-out's size, and how many may run at once.
@@ -81,23 +82,39 @@ def _rows(lab: Any, dag_id: str, run_id: str) -> list[dict]:
     ]
 
 
-def _limits(lab: Any, dag_id: str, task_id: str) -> dict:
-    """What the scheduler reads about concurrency: the newest serialized DAG's JSON."""
+def _limits(lab: Any, dag_id: str, run_id: str, task_id: str) -> dict:
+    """What limits ``task_id`` below the fan-out's size, as the scheduler read it for the
+    run: the serialized DAG of the run's DAG version (a mapped task keeps its arguments in
+    ``partial_kwargs``)."""
     frame = lab.sql(
-        "SELECT data FROM serialized_dag WHERE dag_id = %s ORDER BY created_at DESC LIMIT 1",
-        (dag_id,),
+        "SELECT s.data FROM serialized_dag s JOIN task_instance t "
+        "ON t.dag_version_id = s.dag_version_id "
+        "WHERE t.dag_id = %s AND t.run_id = %s AND t.task_id = %s LIMIT 1",
+        (dag_id, run_id, task_id),
         database="airflow",
     )
     if frame.empty or not isinstance(frame.iloc[0]["data"], dict):
         return {}
     dag = frame.iloc[0]["data"].get("dag", {})
-    found = {k: dag[k] for k in ("max_active_tasks",) if k in dag}
+    found = {}
+    if isinstance(dag.get("max_active_tasks"), int) and dag["max_active_tasks"] < FANOUT:
+        found["max_active_tasks"] = dag["max_active_tasks"]
     for task in dag.get("tasks", []):
         task = task.get("__var", task)
-        if task.get("task_id") == task_id:
-            for key in ("max_active_tis_per_dag", "max_active_tis_per_dagrun", "pool"):
-                if task.get(key) is not None:
-                    found[key] = task[key]
+        if task.get("task_id") != task_id:
+            continue
+        arguments = {**task, **(task.get("partial_kwargs") or {})}
+        for key in ("max_active_tis_per_dag", "max_active_tis_per_dagrun"):
+            if isinstance(arguments.get(key), int) and arguments[key] < FANOUT:
+                found[key] = arguments[key]
+        pool = arguments.get("pool")
+        if pool and pool != "default_pool":
+            try:
+                slots = lab.api.get(f"/api/v2/pools/{pool}")["slots"]
+            except ApiError:  # no such pool: it limits nothing
+                slots = None
+            if isinstance(slots, int) and 0 <= slots < FANOUT:
+                found[f"pool {pool!r} slots"] = slots
     return found
 
 
@@ -131,7 +148,7 @@ def _parse_problem(tasks: tuple[str, ...]) -> Mistake:
 def _observe_1(source: str, lab: Any) -> RunRows:
     seen = _run(lab, source, DAG_IDS["exercise_1"])
     if seen.run is not None:
-        seen.limits = _limits(lab, DAG_IDS["exercise_1"], "work")
+        seen.limits = _limits(lab, DAG_IDS["exercise_1"], seen.run.run_id, "work")
     return seen
 
 
@@ -175,9 +192,9 @@ exercise_1 = Exercise(
         Mistake(
             lambda seen: not seen.limits,
             lambda seen: (
-                "the serialized DAG sets no limit on how many task instances of work run at "
-                f"once (the scheduler reads it there), and up to {seen.peak} ran at the same "
-                f"time: {seen.hosts()}"
+                "the serialized DAG (what the scheduler reads) sets no limit below "
+                f"{FANOUT} on how many instances of work run at once, and up to {seen.peak} "
+                f"ran at the same time: {seen.hosts()}"
             ),
             fix="set the limit on the task (or the DAG); max_active_runs limits whole runs",
         ),
