@@ -190,6 +190,15 @@ exercise_1 = Exercise(
             lambda seen: f"the run did not succeed: {seen.run.describe()}",
         ),
         Mistake(
+            lambda seen: seen.peak > AT_ONCE,
+            lambda seen: (
+                f"up to {seen.peak} instances of work ran at the same time ({seen.hosts()}); "
+                f"the scheduler read {seen.limits or 'no limit on the task or the DAG'}"
+            ),
+            fix=f"at most {AT_ONCE} at once: set the limit on the task (or the DAG); "
+            "max_active_runs limits whole runs",
+        ),
+        Mistake(
             lambda seen: not seen.limits,
             lambda seen: (
                 "the serialized DAG (what the scheduler reads) sets no limit below "
@@ -197,14 +206,6 @@ exercise_1 = Exercise(
                 f"ran at the same time: {seen.hosts()}"
             ),
             fix="set the limit on the task (or the DAG); max_active_runs limits whole runs",
-        ),
-        Mistake(
-            lambda seen: seen.peak > AT_ONCE,
-            lambda seen: (
-                f"the scheduler read {seen.limits}, and up to {seen.peak} instances of work "
-                f"ran at the same time: {seen.hosts()}"
-            ),
-            fix=f"make the limit {AT_ONCE}",
         ),
     ],
     explain=lambda seen: f"the run: {seen.run.describe()}",

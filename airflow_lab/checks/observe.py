@@ -74,6 +74,11 @@ def parse_dag_file(
             filename
         ):
             return None
+        # A parse that began before the write ends after it with the old text: only a
+        # DAG whose stored source is what was written counts.
+        stored = lab.api.get(f"/api/v2/dagSources/{dag_id}").get("content", "")
+        if stored.strip() != source.strip():
+            return None
         tasks = {t["task_id"]: t for t in lab.api.get(f"/api/v2/dags/{dag_id}/tasks")["tasks"]}
         graph = {tid: sorted(t.get("downstream_task_ids") or []) for tid, t in tasks.items()}
         return ParsedDag(dag_id, graph=graph, tasks=tasks, details=details)

@@ -100,7 +100,7 @@ WRONG = {
     # max_active_runs caps whole runs; one run still starts all six instances
     "exercise_1": (
         TWO_AT_A_TIME.replace("DAG_LIMIT", "max_active_runs=2,").replace("TASK_LIMIT", ""),
-        "sets no limit",
+        "at the same time",
     ),
     # the seed's way: a file on the worker's disk, no XCom
     "exercise_2": (FILE_HANDOFF, "no XCom from process_nft"),
