@@ -33,6 +33,20 @@ def airflow_health(settings: Settings) -> dict:
         return {}
 
 
+def execution_api_ready(settings: Settings) -> bool:
+    """Does the api-server's execution API, the one running tasks call, answer?
+
+    The api-server builds that API's versioned routes on their first request: several
+    seconds of CPU. Asking during ``up``, while the other components still boot,
+    keeps that cost out of the learner's first run, where it made the first task wait
+    (and, on a busy laptop, time out before it started).
+    """
+    try:
+        return requests.get(f"{settings.api_url}/execution/health", timeout=60).ok
+    except requests.RequestException:
+        return False
+
+
 def nft_api_healthy(settings: Settings) -> bool:
     try:
         return requests.get(f"{settings.nft_api_url}/health", timeout=3).ok
@@ -68,7 +82,9 @@ def checker(settings: Settings, creds: Credentials) -> Callable[[str], bool]:
         if name == "postgres":
             return postgres.is_ready(settings, creds)
         if name == "api-server":
-            return health().get("metadatabase", {}).get("status") == "healthy"
+            return health().get("metadatabase", {}).get(
+                "status"
+            ) == "healthy" and execution_api_ready(settings)
         if name in AIRFLOW_COMPONENTS:
             return health().get(name.replace("-", "_"), {}).get("status") == "healthy"
         if name == "nft-api":
