@@ -65,12 +65,8 @@ class Seen:
         return any(word in line for line in self.log for word in words)
 
     def tail(self, lines: int = 3) -> str:
-        interesting = [
-            line
-            for line in self.log
-            if any(w in line for w in WORTH_SHOWING)
-        ]
-        return "\n    ".join(interesting[-lines:]) or "(no log lines)"
+        interesting = [line for line in self.log if any(w in line for w in WORTH_SHOWING)]
+        return "\n    ".join(interesting[-lines:])
 
     def story(self) -> str:
         if self.parsed.import_error or self.parsed.missing:
@@ -79,10 +75,10 @@ class Seen:
             return "no run"
         tries = " -> ".join(str(s) for s in self.states) or "no try"
         stopped = f" (still running after {DEADLINE} s, so the checker failed it)" * self.stopped
-        pokes = f"{self.pokes} poke(s) in its log, " if self.pokes else "its log, "
+        pokes = f"; {self.pokes} poke(s) in its log" if self.pokes else ""
+        tail = f", the last lines:\n    {self.tail()}" if self.tail() else ""
         return (
-            f"the run ended {self.run.state}{stopped}; {self.task_id}'s tries: {tries}; "
-            f"{pokes}the last lines:\n    {self.tail()}"
+            f"the run ended {self.run.state}{stopped}; {self.task_id}'s tries: {tries}{pokes}{tail}"
         )
 
 
@@ -90,7 +86,9 @@ def _seconds(delta: Any) -> float | None:
     """A REST TimeDelta (``{"days", "seconds", "microseconds"}``) in seconds."""
     if not isinstance(delta, dict):
         return None
-    return delta.get("days", 0) * 86400 + delta.get("seconds", 0) + delta.get("microseconds", 0) / 1e6
+    return (
+        delta.get("days", 0) * 86400 + delta.get("seconds", 0) + delta.get("microseconds", 0) / 1e6
+    )
 
 
 def follow(lab: Any, dag_id: str, conf: dict | None = None, deadline: float = DEADLINE):
@@ -153,7 +151,8 @@ def run_under_fault(
     seen = Seen(parsed, task_id)
     if parsed.import_error or parsed.missing or task_id not in parsed.tasks:
         return seen
-    seen.retry_delay = _seconds(parsed.tasks[task_id].get("retry_delay"))
+    if parsed.tasks[task_id].get("retries"):
+        seen.retry_delay = _seconds(parsed.tasks[task_id].get("retry_delay"))
     if max_retry_delay is not None and (seen.retry_delay or 0) > max_retry_delay:
         return seen  # the checker would wait minutes: say so before any run
     # A fault counts requests: nothing else may poke the API while it is on.
@@ -194,8 +193,9 @@ NOT_PARSED = (
     ),
     Mistake(
         lambda s: s.no_task,
-        lambda s: f"Airflow parsed the DAG with tasks {sorted(s.parsed.tasks)}, "
-        f"but no task {s.task_id!r}",
+        lambda s: (
+            f"Airflow parsed the DAG with tasks {sorted(s.parsed.tasks)}, but no task {s.task_id!r}"
+        ),
         fix="keep the task_id the exercise names",
     ),
 )
@@ -256,14 +256,18 @@ exercise_2 = Exercise(
         *NOT_PARSED,
         Mistake(
             lambda s: s.run is None and s.retry_delay is not None,
-            lambda s: f"Airflow parsed check_api with retry_delay = {s.retry_delay:.0f} s: "
-            "the checker would wait that long between tries",
+            lambda s: (
+                f"Airflow parsed check_api with retry_delay = {s.retry_delay:.0f} s: "
+                "the checker would wait that long between tries"
+            ),
             fix="set retry_delay to a few seconds",
         ),
         Mistake(
             lambda s: s.succeeded and len(s.states) == 1,
-            lambda s: f"{s.story()}\nOne try was enough: the sensor itself treated 500 as "
-            "'not yet'. That is exercise 1's way",
+            lambda s: (
+                f"{s.story()}\nOne try was enough: the sensor itself treated 500 as "
+                "'not yet'. That is exercise 1's way"
+            ),
             fix="leave the sensor's status codes at their default and let Airflow retry the task",
         ),
         Mistake(
@@ -273,6 +277,7 @@ exercise_2 = Exercise(
         ),
     ),
     explain=lambda s: f"the run did not succeed by retrying: {s.story()}",
-    success=lambda s: f"{s.story()}\nEach 500 cost one try; Airflow retried until the API "
-    "answered 200.",
+    success=lambda s: (
+        f"{s.story()}\nEach 500 cost one try; Airflow retried until the API answered 200."
+    ),
 )

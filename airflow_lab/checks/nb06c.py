@@ -56,9 +56,10 @@ def run_and_read(
     seen = Seen(parsed, task_id)
     if parsed.import_error or parsed.missing or task_id not in parsed.tasks:
         return seen
-    seen.retry_delay = nb06b._seconds(parsed.tasks[task_id].get("retry_delay"))
-    if (seen.retry_delay or 0) > 20:
-        return seen
+    if parsed.tasks[task_id].get("retries"):
+        seen.retry_delay = nb06b._seconds(parsed.tasks[task_id].get("retry_delay"))
+        if (seen.retry_delay or 0) > 20:
+            return seen  # the checker would wait minutes: say so before any run
     page = lab.nft.get(f"/api/v2/collection/{lab.settings.collection}/nfts", limit=LIMIT)
     seen.expected_ids = [str(n["identifier"]) for n in page.json()["nfts"]]
     lab.runs.wait_until_idle(lab.settings.dag_id)
@@ -89,8 +90,10 @@ def _task_failed(seen: Seen) -> bool:
 
 SLOW_RETRIES = Mistake(
     lambda s: s.run is None and s.retry_delay is not None,
-    lambda s: f"Airflow parsed the task with retry_delay = {s.retry_delay:.0f} s: "
-    "the checker would wait that long between tries",
+    lambda s: (
+        f"Airflow parsed the task with retry_delay = {s.retry_delay:.0f} s: "
+        "the checker would wait that long between tries"
+    ),
     fix="set retry_delay to a few seconds",
 )
 
@@ -104,10 +107,12 @@ exercise_1 = Exercise(
         "a list with the 'identifier' of each entry of the page's 'nfts' list",
     ),
     observe=lambda source, lab: run_and_read(lab, source, "ex06c_1_response_filter", "extract_ids"),
-    right=lambda s: s.run is not None
-    and s.run.state == "success"
-    and isinstance(s.xcom, list)
-    and [str(v) for v in s.xcom] == s.expected_ids,
+    right=lambda s: (
+        s.run is not None
+        and s.run.state == "success"
+        and isinstance(s.xcom, list)
+        and [str(v) for v in s.xcom] == s.expected_ids
+    ),
     mistakes=(
         *nb06b.NOT_PARSED,
         SLOW_RETRIES,
@@ -132,8 +137,9 @@ exercise_1 = Exercise(
             fix="keep one field of each record",
         ),
     ),
-    explain=lambda s: f"Airflow stored {s.xcom_kind}, not the page's {len(s.expected_ids)} "
-    "identifiers in order",
+    explain=lambda s: (
+        f"Airflow stored {s.xcom_kind}, not the page's {len(s.expected_ids)} identifiers in order"
+    ),
     fix="the identifiers are strings, in the order of the page",
     success=lambda s: f"Airflow stored {s.xcom_kind}: the page's identifiers, and nothing else.",
 )
@@ -192,8 +198,9 @@ exercise_3 = Exercise(
         SLOW_RETRIES,
         Mistake(
             lambda s: s.succeeded and len(s.states) == 1,
-            lambda s: f"{s.story()}\nThe empty page passed the first try; Airflow stored "
-            f"{s.xcom_kind}",
+            lambda s: (
+                f"{s.story()}\nThe empty page passed the first try; Airflow stored {s.xcom_kind}"
+            ),
             fix="make the check return False when the page has no NFTs",
         ),
         Mistake(
@@ -208,6 +215,7 @@ exercise_3 = Exercise(
         ),
     ),
     explain=lambda s: f"{s.story()}\nAirflow stored {s.xcom_kind}",
-    success=lambda s: f"{s.story()}\nYour check refused the empty page, the retry stored "
-    f"{s.nfts_pushed} NFTs.",
+    success=lambda s: (
+        f"{s.story()}\nYour check refused the empty page, the retry stored {s.nfts_pushed} NFTs."
+    ),
 )

@@ -7,7 +7,7 @@ with words its message must contain.
 
 from __future__ import annotations
 
-HEAD = '''\
+HEAD = """\
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -22,7 +22,7 @@ with DAG(
     catchup=False,
     tags=["lab", "06b", "exercise"],{default_args}
 ):
-'''
+"""
 
 
 def exercise_1(lab):

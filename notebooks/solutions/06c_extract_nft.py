@@ -7,7 +7,7 @@ with words its message must contain.
 
 from __future__ import annotations
 
-HEAD = '''\
+HEAD = """\
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -23,7 +23,7 @@ with DAG(
     default_args={{"retries": 1, "retry_delay": timedelta(seconds=1)}},
     tags=["lab", "06c", "exercise"],
 ):
-'''
+"""
 
 
 def exercise_1(lab):
