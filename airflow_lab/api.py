@@ -198,7 +198,9 @@ class AirflowApi:
             return "\n".join(lines)
         return str(content)
 
-    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 120) -> dict:
+    def wait_for_run(
+        self, dag_id: str, run_id: str, timeout: float = 120, interval: float = 0.3
+    ) -> dict:
         """Poll the DagRun until it succeeds or fails; never a fixed sleep.
 
         A busy api-server may miss one poll's timeout: that counts as one more poll.
@@ -207,6 +209,7 @@ class AirflowApi:
             lambda: self.dag_run(dag_id, run_id),
             lambda run: run["state"] in TERMINAL_RUN_STATES,
             timeout=timeout,
+            interval=interval,
             what=f"the end of {dag_id} run {run_id}",
             tolerate=(RequestTimeout,),
             show=lambda run: repr(run["state"]),
