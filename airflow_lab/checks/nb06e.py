@@ -122,9 +122,11 @@ def _stored(lab: Any, table: str) -> list[dict]:
 
 
 def _failed_log(lab: Any, run: observe.RunSeen, task_id: str) -> str:
-    tail = observe.task_log_tail(lab, run, task_id, lines=40)
-    errors = [line for line in tail.splitlines() if "error" in line.lower()]
-    return "\n".join(errors[-2:] or tail.splitlines()[-3:])
+    tail = observe.task_log_tail(lab, run, task_id, lines=60).splitlines()
+    tail = [line.strip() for line in tail if line.strip() and not line.startswith("::")]
+    words = ("error", "violation", "detail:")
+    errors = [line for line in tail if any(w in line.lower() for w in words)]
+    return "\n".join(dict.fromkeys(errors[-3:] or tail[-3:]))
 
 
 def load_twice(sql: str, lab: Any) -> LoadSeen:
@@ -177,6 +179,7 @@ exercise_1 = Exercise(
         Mistake(
             lambda seen: (
                 seen.states == ["success", "success"]
+                and bool(seen.differing())
                 and {r["token_id"] for r in seen.rows} == {r["token_id"] for r in seen.expected}
             ),
             lambda seen: (

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 def exercise_1(lab):
     """Two failures in a row need at least two retries; a short wait keeps the run quick."""
-    return {"retries": 3, "retry_delay": timedelta(seconds=2)}
+    return {"retries": 4, "retry_delay": timedelta(seconds=2)}
 
 
 def exercise_2(lab):
