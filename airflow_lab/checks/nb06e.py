@@ -1,117 +1,354 @@
 """Checkers for notebook 06e · Task 5: ``store_nft``.
 
-They ask the live stack: the ``nfts`` table's row count, the DAG file's
-``UPSERT_SQL``, and a CSV line written by pandas from the NFT API's data.
+Both exercises are hands-on: the learner writes the load, the checker puts it in a
+small DAG in the learner bundle, lets Airflow run it, and reads what happened: the
+import error or the parsed DAG, every try of the store task with the end of its
+log, and the rows PostgreSQL holds afterwards.
+
+* exercise 1: the SQL of a load that can run twice (two runs, one table, row count);
+* exercise 2: a ``store`` task that keeps awkward names exactly (commas, quotes, a
+  newline, SQL-looking text), compared byte for byte with what the NFT API served.
 """
 
 from __future__ import annotations
 
-import io
-import re
+import json
+import textwrap
+from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_lab.checks import exercise, expect, passed
+from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.checks.nb07 import parse_settled
 
-PAGE = "/api/v2/collection/{slug}/nfts"
+TABLE_SQL = """CREATE TABLE {table} (
+    token_id  TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    image_url TEXT NOT NULL
+)"""
 
+# ---- exercise 1: a load that can run twice ----
+EX1_DAG_ID = "ex06e_1_idempotent_load"
+EX1_TABLE = "ex06e_1_nfts"
+_URL = "https://nft-lab.invalid/doodles-official/{}.svg"
+#: The first run's page, and the second's: the same tokens, token 3 renamed since.
+EX1_FIRST = [
+    {"token_id": "1", "name": "Synthetic Doodle #1", "image_url": _URL.format(1)},
+    {"token_id": "3", "name": 'Synthetic Doodle #3, "the comma one"', "image_url": _URL.format(3)},
+    {
+        "token_id": "11",
+        "name": "Synthetic Doodle #11\nwith a newline",
+        "image_url": _URL.format(11),
+    },
+    {"token_id": "13", "name": "Robert'); DROP TABLE nfts;--", "image_url": _URL.format(13)},
+]
+EX1_SECOND = [dict(row) for row in EX1_FIRST]
+EX1_SECOND[1]["name"] = "Synthetic Doodle #3, renamed by its owner"
 
-def _needs_lab(lab: Any, name: str) -> None:
-    expect(lab is not None, "this check needs the live lab", f"call nb06e.{name}(answer, lab=lab)")
+EX1_TEMPLATE = '''"""Exercise 06e-1: your load, run twice (written by airflow_lab.checks.nb06e)."""
 
+from __future__ import annotations
 
-def upsert_sql(lab: Any) -> str:
-    """The DAG file's UPSERT_SQL, read from its ``nft_sql`` section."""
-    namespace: dict[str, Any] = {}
-    exec(lab.dags.code("nft_sql"), namespace)  # two string constants, nothing else
-    return namespace["UPSERT_SQL"]
+from datetime import UTC, datetime
 
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+from airflow.sdk import DAG, Param
 
-def csv_line(lab: Any, token_id: str) -> str:
-    """Token ``token_id``'s row as the seed wrote it: pandas ``to_csv(index=None, header=False)``."""
-    import pandas as pd
+STORE_SQL = {sql!r}
 
-    resp = lab.nft.get(PAGE.format(slug=lab.settings.collection), limit=20)
-    resp.raise_for_status()
-    nft = next(n for n in resp.json()["nfts"] if n["identifier"] == token_id)
-    row = pd.DataFrame(
-        [{"token_id": nft["identifier"], "name": nft["name"], "image_url": nft["image_url"]}]
+with DAG(
+    dag_id="{dag_id}",
+    schedule=None,
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["exercise", "06e"],
+    params={{"rows": Param([], type="array")}},
+) as dag:
+    store = SQLExecuteQueryOperator(
+        task_id="store",
+        conn_id="db_postgre",
+        sql=STORE_SQL,
+        parameters={{"rows": "{{{{ params.rows | tojson }}}}"}},
     )
-    buffer = io.StringIO()
-    row.to_csv(buffer, index=None, header=False)
-    return buffer.getvalue().rstrip("\n")
+'''
 
 
-@exercise("lab.sql('SELECT count(*) AS n FROM nfts').n[0], as an int")
-def exercise_1(answer: Any, lab: Any = None) -> str:
-    expect(
-        isinstance(answer, int) and not isinstance(answer, bool),
-        f"`answer` should be a number of rows (an int), got {type(answer).__name__}",
-        "int(lab.sql('SELECT count(*) AS n FROM nfts').n[0])",
-    )
-    _needs_lab(lab, "exercise_1")
-    count = int(lab.sql("SELECT count(*) AS n FROM nfts").n[0])
-    expect(
-        answer != 2 * count or count == 0,
-        f"{answer} is twice what the table holds: a rerun did not add rows",
-        "ON CONFLICT (token_id) DO UPDATE turns the second insert of a token into an update",
-    )
-    expect(
-        answer == count,
-        f"the nfts table holds {count} rows now, not {answer}",
-        "count the rows of the table itself; the collection's size (10,000) and the page "
-        "size are other numbers",
-    )
-    return passed(f"{count} rows: one per token id ever stored, however many times store_nft ran.")
+@dataclass
+class LoadSeen:
+    """What Airflow did with a load, run once or twice, and the rows it left."""
+
+    import_error: str | None = None
+    runs: list[observe.RunSeen] = field(default_factory=list)
+    #: The end of the store task's log in the first run that failed.
+    failed_log: str = ""
+    rows: list[dict] = field(default_factory=list)
+    expected: list[dict] = field(default_factory=list)
+
+    @property
+    def states(self) -> list[str]:
+        return [run.state for run in self.runs]
+
+    @property
+    def first_failed(self) -> bool:
+        return bool(self.runs) and self.runs[0].state != "success"
+
+    @property
+    def second_failed(self) -> bool:
+        return (
+            len(self.runs) > 1
+            and self.runs[0].state == "success"
+            and self.runs[1].state != "success"
+        )
+
+    def differing(self) -> list[str]:
+        """Token ids whose stored row is not what the last run was given."""
+        stored = {row["token_id"]: row for row in self.rows}
+        wrong = [r["token_id"] for r in self.expected if stored.get(r["token_id"]) != r]
+        extra = [t for t in stored if t not in {r["token_id"] for r in self.expected}]
+        return wrong + extra
+
+    def summary(self) -> str:
+        return f"runs {' then '.join(self.states) or 'none'}; the table holds {len(self.rows)} rows"
 
 
-@exercise("the two words after the SELECT in UPSERT_SQL that handle a token already in the table")
-def exercise_2(answer: Any, lab: Any = None) -> str:
-    expect(
-        isinstance(answer, str),
-        f"`answer` should be a piece of SQL (a string), got {type(answer).__name__}",
-    )
-    _needs_lab(lab, "exercise_2")
-    given = re.sub(r"\s+", " ", answer).strip().upper()
-    sql = re.sub(r"\s+", " ", upsert_sql(lab)).upper()
-    expect(
-        "PRIMARY KEY" not in given,
-        "the primary key is what makes a plain INSERT fail on a rerun, not what makes it succeed",
-        "look for the clause of UPSERT_SQL that says what to do when the key is already there",
-    )
-    expect(
-        given.startswith("ON CONFLICT") and given in sql,
-        f"{answer!r} is not the clause of UPSERT_SQL that makes a rerun harmless",
-        "print(lab.dags.code('nft_sql')) and read the line after FROM json_to_recordset(...)",
-    )
-    return passed(
-        "ON CONFLICT (token_id) DO UPDATE: a token already stored is updated (only if it "
-        "changed) instead of failing the statement, so running the load twice equals running it once."
-    )
+def _fresh_table(lab: Any, table: str) -> None:
+    """Start from an empty table, so the exercise can be checked again and again."""
+    lab.execute(f"DROP TABLE IF EXISTS {table}")
+    lab.execute(TABLE_SQL.format(table=table))
 
 
-@exercise(
-    "write token 3's row with to_csv(index=None, header=False), take the line, "
-    "and count len(line.split(','))"
+def _stored(lab: Any, table: str) -> list[dict]:
+    frame = lab.sql(f"SELECT token_id, name, image_url FROM {table} ORDER BY token_id")
+    return frame.to_dict(orient="records")
+
+
+def _failed_log(lab: Any, run: observe.RunSeen, task_id: str) -> str:
+    tail = observe.task_log_tail(lab, run, task_id, lines=60).splitlines()
+    tail = [line.strip() for line in tail if line.strip() and not line.startswith("::")]
+    words = ("error", "violation", "detail:")
+    errors = [line for line in tail if any(w in line.lower() for w in words)]
+    return "\n".join(dict.fromkeys(errors[-3:] or tail[-3:]))
+
+
+def load_twice(sql: str, lab: Any) -> LoadSeen:
+    """Put ``sql`` in the exercise DAG, run it with the first page, then the second."""
+    parsed = parse_settled(
+        lab, f"{EX1_DAG_ID}.py", EX1_TEMPLATE.format(sql=sql, dag_id=EX1_DAG_ID), EX1_DAG_ID
+    )
+    if parsed.import_error or parsed.missing:
+        return LoadSeen(import_error=parsed.describe())
+    _fresh_table(lab, EX1_TABLE)
+    seen = LoadSeen(expected=EX1_SECOND)
+    for page in (EX1_FIRST, EX1_SECOND):
+        run = observe.trigger_and_follow(lab, EX1_DAG_ID, conf={"rows": page}, timeout=300)
+        seen.runs.append(run)
+        if run.state != "success":
+            seen.failed_log = _failed_log(lab, run, "store")
+            break
+    seen.rows = _stored(lab, EX1_TABLE)
+    return seen
+
+
+exercise_1 = Exercise(
+    "exercise_1",
+    answer=str,
+    hints=(
+        "section 5.4 (a rerun changes nothing) and the clause of the kit's statement in "
+        "section 5.3 that says what happens when a token is already stored",
+        "a plain INSERT is right the first time only. PostgreSQL can be told what to do "
+        "instead of failing on the primary key: update the stored row with the values the "
+        "statement tried to insert (PostgreSQL calls them EXCLUDED). Write into "
+        f"{EX1_TABLE}, reading the rows from the %(rows)s JSON parameter.",
+    ),
+    observe=load_twice,
+    right=lambda seen: seen.states == ["success", "success"] and not seen.differing(),
+    mistakes=[
+        Mistake(lambda seen: seen.import_error, "{import_error}"),
+        Mistake(
+            lambda seen: seen.first_failed,
+            "the first run already failed: store said\n{failed_log}",
+            fix=f"the statement must insert the JSON rows of %(rows)s into {EX1_TABLE} "
+            "(section 5.3 shows how json_to_recordset turns them into rows)",
+        ),
+        Mistake(
+            lambda seen: seen.second_failed,
+            "the first run stored the page, the second failed on the same tokens: store said\n"
+            "{failed_log}",
+            fix="a rerun must not fail on the primary key: say what PostgreSQL should do with a "
+            "token that is already there (section 5.4)",
+        ),
+        Mistake(
+            lambda seen: (
+                seen.states == ["success", "success"]
+                and bool(seen.differing())
+                and {r["token_id"] for r in seen.rows} == {r["token_id"] for r in seen.expected}
+            ),
+            lambda seen: (
+                "both runs succeeded, but the table still holds the first run's data "
+                f"for token(s) {seen.differing()}: the second run did not update a stored token"
+            ),
+            fix="when a token is already stored, update it with the new values instead of "
+            "skipping it (section 5.5 puts a changed row back)",
+        ),
+    ],
+    explain=lambda seen: (
+        f"{seen.summary()}; rows not as the last run gave them: {seen.differing()}"
+    ),
+    success=lambda seen: (
+        f"{seen.summary()}, each exactly as the second run gave it: running "
+        "the load again updates what changed and fails on nothing"
+    ),
 )
-def exercise_3(answer: Any, lab: Any = None) -> str:
-    expect(
-        isinstance(answer, int) and not isinstance(answer, bool),
-        f"`answer` should be a number of fields (an int), got {type(answer).__name__}",
+
+
+# ---- exercise 2: a store task for awkward names ----
+EX2_DAG_ID = "ex06e_2_awkward_names"
+EX2_TABLE = "ex06e_2_nfts"
+EX2_LIMIT = 20
+
+EX2_TEMPLATE = '''"""Exercise 06e-2: your store task (written by airflow_lab.checks.nb06e).
+
+`fetch` reads {limit} NFTs from the local API; its XCom is a list of
+{{"token_id", "name", "image_url"}} dicts. `store` is the learner's.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+from airflow.providers.http.operators.http import HttpOperator
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import DAG
+
+
+def _rows(response):
+    return [
+        {{"token_id": n["identifier"], "name": n["name"], "image_url": n["image_url"]}}
+        for n in response.json()["nfts"]
+    ]
+
+
+with DAG(
+    dag_id="{dag_id}",
+    schedule=None,
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["exercise", "06e"],
+) as dag:
+    fetch = HttpOperator(
+        task_id="fetch",
+        http_conn_id="opensea_api",
+        method="GET",
+        endpoint="api/v2/collection/{collection}/nfts",
+        data={{"limit": "{limit}"}},
+        response_filter=_rows,
+        extra_options={{"timeout": 10}},
     )
-    _needs_lab(lab, "exercise_3")
-    line = csv_line(lab, "3")
-    fields = len(line.split(","))
-    expect(
-        answer != 3 or fields == 3,
-        "3 is what a CSV reader that honours quotes sees, not a comma split",
-        f"the line is {line!r}: count the commas, including the one inside the name",
+
+    # ---- the learner's task ----
+{task}
+    # ----
+
+    fetch >> store
+'''
+
+
+@dataclass
+class StoreSeen(LoadSeen):
+    parsed: Any = None
+    #: The store task's class, as the parsed DAG names it.
+    operator: str = ""
+
+
+def store_awkward(task: str, lab: Any) -> StoreSeen:
+    """Put the learner's ``store`` task after ``fetch``, run the DAG, compare the rows."""
+    source = EX2_TEMPLATE.format(
+        dag_id=EX2_DAG_ID,
+        collection=lab.settings.collection,
+        limit=EX2_LIMIT,
+        task=textwrap.indent(textwrap.dedent(task).strip("\n"), "    "),
     )
-    expect(
-        answer == fields,
-        f"splitting {line!r} on commas gives {fields} fields, not {answer}",
-        "line.split(',') splits inside the quoted name too",
-    )
-    return passed(
-        f"{fields} fields instead of 3: the comma inside the quoted name becomes a column "
-        "boundary, and the name's quotes stay in the data."
-    )
+    parsed = parse_settled(lab, f"{EX2_DAG_ID}.py", source, EX2_DAG_ID)
+    if parsed.import_error or parsed.missing:
+        return StoreSeen(import_error=parsed.describe(), parsed=parsed)
+    seen = StoreSeen(parsed=parsed, operator=parsed.tasks.get("store", {}).get("operator_name", ""))
+    if "store" not in parsed.graph:
+        return seen
+    _fresh_table(lab, EX2_TABLE)
+    resp = lab.nft.get(f"/api/v2/collection/{lab.settings.collection}/nfts", limit=EX2_LIMIT)
+    resp.raise_for_status()
+    seen.expected = [
+        {"token_id": n["identifier"], "name": n["name"], "image_url": n["image_url"]}
+        for n in resp.json()["nfts"]
+    ]
+    run = observe.trigger_and_follow(lab, EX2_DAG_ID, timeout=300)
+    seen.runs.append(run)
+    if run.state != "success":
+        failed = next((t for t, _, s in run.tries if s != "success"), "store")
+        seen.failed_log = f"{failed}: " + _failed_log(lab, run, failed)
+    seen.rows = _stored(lab, EX2_TABLE)
+    return seen
+
+
+def _mangled(seen: StoreSeen) -> str:
+    stored = {row["token_id"]: row for row in seen.rows}
+    lines = []
+    for token in seen.differing()[:3]:
+        served = next((r for r in seen.expected if r["token_id"] == token), None)
+        got = stored.get(token)
+        lines.append(
+            f"token {token}: served {json.dumps(served and served['name'], ensure_ascii=False)}, "
+            f"stored {json.dumps(got and got['name'], ensure_ascii=False)}"
+        )
+    return "; ".join(lines)
+
+
+exercise_2 = Exercise(
+    "exercise_2",
+    answer=str,
+    hints=(
+        "section 5.3: how the kit's store_nft hands the rows to PostgreSQL as one value, and "
+        "the Jinja expression in its parameters that pulls the upstream task's XCom",
+        "the rows are the XCom of the task `fetch` (a list of dicts). Never paste values into "
+        "the SQL text; pass them as a parameter that the driver sends as data, and let "
+        f"PostgreSQL unpack the JSON into {EX2_TABLE}. The task must be named store.",
+    ),
+    observe=store_awkward,
+    right=lambda seen: (
+        bool(seen.runs) and seen.runs[-1].state == "success" and not seen.differing()
+    ),
+    mistakes=[
+        Mistake(lambda seen: seen.import_error, "{import_error}"),
+        Mistake(
+            lambda seen: not seen.runs,
+            lambda seen: f"{seen.parsed.describe()}: there is no task `store`",
+            fix="name your task store (task_id='store')",
+        ),
+        Mistake(
+            lambda seen: seen.runs[-1].state != "success",
+            lambda seen: (
+                f"the run {seen.runs[-1].state}; {seen.runs[-1].describe()}; the log "
+                f"says\n{seen.failed_log}"
+            ),
+            fix="a name with a quote or a comma must travel as data, not as part of the SQL "
+            "text (section 5.3)",
+        ),
+        Mistake(
+            lambda seen: len(seen.rows) != len(seen.expected),
+            lambda seen: (
+                f"the run succeeded, but {EX2_TABLE} holds {len(seen.rows)} rows for "
+                f"the {len(seen.expected)} NFTs fetch served"
+            ),
+            fix="store every row of fetch's XCom, one row per token",
+        ),
+    ],
+    explain=lambda seen: (
+        f"the run succeeded, but some names did not arrive intact: {_mangled(seen)}"
+    ),
+    fix="store each field exactly as served: no splitting, no quoting by hand",
+    success=lambda seen: (
+        f"Airflow ran fetch >> store ({seen.operator}); all "
+        f"{len(seen.rows)} rows equal what the API served, byte for byte, commas, quotes, the "
+        "newline and the SQL-looking name included"
+    ),
+)

@@ -1,40 +1,59 @@
 """Solutions for notebook 06e · Task 5: ``store_nft``.
 
 Each ``exercise_N(lab)`` returns an answer that ``airflow_lab.checks.nb06e.exercise_N``
-accepts; ``WRONG`` holds a plausible mistake per exercise that the checker rejects.
+accepts; ``WRONG`` holds, per exercise, a typical mistake and words its message says.
 """
 
 from __future__ import annotations
 
-import io
-
-import pandas as pd
-
-PAGE = "/api/v2/collection/doodles-official/nfts"
-
 
 def exercise_1(lab):
-    """Count the rows of the table itself."""
-    return int(lab.sql("SELECT count(*) AS n FROM nfts").n[0])
+    """An upsert: insert what is new, update what is stored, fail on nothing."""
+    return """
+INSERT INTO ex06e_1_nfts (token_id, name, image_url)
+SELECT token_id, name, image_url
+FROM json_to_recordset(%(rows)s::json) AS page(token_id TEXT, name TEXT, image_url TEXT)
+ON CONFLICT (token_id) DO UPDATE
+    SET name = EXCLUDED.name, image_url = EXCLUDED.image_url
+"""
 
 
 def exercise_2(lab):
-    """The clause of UPSERT_SQL that turns a repeated insert into an update."""
-    return "ON CONFLICT (token_id) DO UPDATE"
-
-
-def exercise_3(lab):
-    """Token 3's CSV line, split the naive way."""
-    nfts = lab.nft.get(PAGE, limit=20).json()["nfts"]
-    nft = next(n for n in nfts if n["identifier"] == "3")
-    row = pd.DataFrame([{"token_id": "3", "name": nft["name"], "image_url": nft["image_url"]}])
-    buffer = io.StringIO()
-    row.to_csv(buffer, index=None, header=False)
-    return len(buffer.getvalue().rstrip("\n").split(","))
+    """The rows travel as one JSON parameter; the SQL text never holds a name."""
+    return """
+store = SQLExecuteQueryOperator(
+    task_id="store",
+    conn_id="db_postgre",
+    sql=\"\"\"
+        INSERT INTO ex06e_2_nfts (token_id, name, image_url)
+        SELECT token_id, name, image_url
+        FROM json_to_recordset(%(rows)s::json) AS r(token_id TEXT, name TEXT, image_url TEXT)
+    \"\"\",
+    parameters={"rows": "{{ ti.xcom_pull(task_ids='fetch') | tojson }}"},
+)
+"""
 
 
 WRONG = {
-    "exercise_1": 10_000,  # the collection's size, not the table's
-    "exercise_2": "PRIMARY KEY",  # the constraint that makes a plain rerun fail
-    "exercise_3": 3,  # what a real CSV reader sees
+    # A plain INSERT: right once, then the primary key stops the second run.
+    "exercise_1": (
+        "INSERT INTO ex06e_1_nfts (token_id, name, image_url) "
+        "SELECT token_id, name, image_url FROM json_to_recordset(%(rows)s::json) "
+        "AS page(token_id TEXT, name TEXT, image_url TEXT)",
+        "the second failed",
+    ),
+    # Names pasted into the SQL text by Jinja: token 13's quote ends the string early.
+    "exercise_2": (
+        """
+store = SQLExecuteQueryOperator(
+    task_id="store",
+    conn_id="db_postgre",
+    sql=\"\"\"INSERT INTO ex06e_2_nfts VALUES
+    {% for r in ti.xcom_pull(task_ids='fetch') %}
+    ('{{ r.token_id }}', '{{ r.name }}', '{{ r.image_url }}'){{ ',' if not loop.last }}
+    {% endfor %}\"\"\",
+)
+""",
+        "the run failed",
+    ),
 }

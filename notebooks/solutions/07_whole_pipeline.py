@@ -1,37 +1,76 @@
 """Solutions for notebook 07 · The whole pipeline.
 
 Each ``exercise_N(lab)`` returns an answer that ``airflow_lab.checks.nb07.exercise_N``
-accepts; ``WRONG`` holds a plausible mistake per exercise that the checker rejects.
+accepts; ``WRONG`` holds, per exercise, a typical mistake and words its message says.
 """
 
 from __future__ import annotations
 
-DAG_ID = "nft-pipeline"
-
-
-def _last_successful_run(lab) -> str:
-    runs = lab.api.dag_runs(DAG_ID, state="success", order_by="-end_date", limit=1)
-    return runs[0]["dag_run_id"]
+from datetime import timedelta
 
 
 def exercise_1(lab):
-    """GET /api/v2/dags/nft-pipeline/dagRuns?state=success&order_by=-end_date&limit=1."""
-    return _last_successful_run(lab)
+    """Two failures in a row need at least two retries; a short wait keeps the run quick."""
+    return {"retries": 4, "retry_delay": timedelta(seconds=2)}
 
 
 def exercise_2(lab):
-    """One task instance per task."""
-    return len(lab.api.task_instances(DAG_ID, _last_successful_run(lab)))
+    """The table and the API check start together; the load waits for both branches."""
+    return """
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+with DAG(
+    dag_id="ex07_2_parallel_start",
+    schedule=None,
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["exercise"],
+) as dag:
+    creating_table = EmptyOperator(task_id="creating_table")
+    is_api_available = EmptyOperator(task_id="is_api_available")
+    extract_nft = EmptyOperator(task_id="extract_nft")
+    process_nft = EmptyOperator(task_id="process_nft")
+    store_nft = EmptyOperator(task_id="store_nft")
+
+    is_api_available >> extract_nft >> process_nft
+    [process_nft, creating_table] >> store_nft
+"""
 
 
 def exercise_3(lab):
-    """The largest ``duration`` among the run's task instances."""
-    tis = lab.api.task_instances(DAG_ID, _last_successful_run(lab))
-    return max(t["duration"] for t in tis if t["duration"] is not None)
+    """One task instance per task, reruns or not."""
+    runs = lab.api.dag_runs("nft-pipeline", state="success", order_by="-end_date", limit=1)
+    return len(lab.api.task_instances("nft-pipeline", runs[0]["dag_run_id"]))
 
+
+_SEED_CHAIN = """
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+with DAG(dag_id="ex07_2_parallel_start", schedule=None,
+         start_date=datetime(2024, 1, 1, tzinfo=UTC), catchup=False, tags=["exercise"]) as dag:
+    creating_table = EmptyOperator(task_id="creating_table")
+    is_api_available = EmptyOperator(task_id="is_api_available")
+    extract_nft = EmptyOperator(task_id="extract_nft")
+    process_nft = EmptyOperator(task_id="process_nft")
+    store_nft = EmptyOperator(task_id="store_nft")
+    creating_table >> is_api_available >> extract_nft >> process_nft >> store_nft
+"""
 
 WRONG = {
-    "exercise_1": "2023-01-01",  # a logical date, not a run id
-    "exercise_2": 6,  # counting the DagRun as well
-    "exercise_3": -1.0,  # no task runs in negative time
+    # The default: no retries, so the first 500 fails the run.
+    "exercise_1": ({"retries": 0}, "no retries"),
+    # The seed's chain: everything in one line.
+    "exercise_2": (_SEED_CHAIN, "still waits for the table"),
+    # Counting the DagRun as well.
+    "exercise_3": (6, "counts the DagRun"),
 }

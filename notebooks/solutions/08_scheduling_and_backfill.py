@@ -1,7 +1,7 @@
 """Solutions for notebook 08 · Scheduling, catchup and backfill.
 
 Each ``exercise_N(lab)`` returns an answer that ``airflow_lab.checks.nb08.exercise_N``
-accepts; ``WRONG`` holds a plausible mistake per exercise that the checker rejects.
+accepts; ``WRONG`` holds, per exercise, a typical mistake and words its message says.
 """
 
 from __future__ import annotations
@@ -10,42 +10,51 @@ from datetime import UTC, datetime
 
 
 def exercise_1(lab):
-    """Ask the timetable of the DAG the scheduler holds (the serialized_dag row)."""
-    from airflow.serialization.serialized_objects import DagSerialization
-    from airflow.timetables.base import TimeRestriction
-
-    row = lab.sql(
-        "SELECT data FROM serialized_dag WHERE dag_id = 'nft-pipeline' "
-        "ORDER BY created_at DESC LIMIT 1",
-        database="airflow",
-    ).iloc[0]
-    timetable = DagSerialization.from_dict(row["data"]).timetable
-    day = datetime(2021, 6, 15, tzinfo=UTC)
-    info = timetable.next_dagrun_info(
-        last_automated_data_interval=None,
-        restriction=TimeRestriction(earliest=day, latest=None, catchup=True),
+    """Both dates inclusive; `failed` redoes the Wednesday whose run failed."""
+    return (
+        "airflow backfill create --dag-id ex08_1_daily_load "
+        "--from-date 2024-03-04 --to-date 2024-03-10 --reprocess-behavior failed"
     )
-    return info.data_interval.end  # the same instant: CronTriggerTimetable
 
 
 def exercise_2(lab):
-    """Seven days, both ends inclusive: Airflow's planner agrees."""
-    body = {
-        "dag_id": "nft-pipeline",
-        "from_date": "2025-03-03T00:00:00Z",
-        "to_date": "2025-03-09T00:00:00Z",
-        "reprocess_behavior": "completed",
-    }
-    return lab.api.request("POST", "/api/v2/backfills/dry_run", json=body)["total_entries"]
+    """Minute 30, hour 6, any day of the month, any month, Monday to Friday."""
+    return """
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG
+
+with DAG(
+    dag_id="ex08_2_weekday_mornings",
+    schedule="30 6 * * 1-5",
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["exercise"],
+) as dag:
+    EmptyOperator(task_id="report")
+"""
 
 
 def exercise_3(lab):
-    """Backfills have their own command group in Airflow 3."""
-    return "airflow backfill create"
+    """CronTriggerTimetable: the interval of the run of D is the instant [D, D]."""
+    return datetime(2021, 6, 15, tzinfo=UTC)
 
 
 WRONG = {
-    "exercise_1": "2021-06-16T00:00:00+00:00",  # Airflow 2's CronDataIntervalTimetable answer
-    "exercise_2": 6,  # forgetting that --to-date is inclusive
-    "exercise_3": "airflow dags backfill",  # the removed Airflow 2 command
+    # The default reprocess behaviour leaves the failed Wednesday alone.
+    "exercise_1": (
+        "airflow backfill create --dag-id ex08_1_daily_load "
+        "--from-date 2024-03-04 --to-date 2024-03-10",
+        "skipped",
+    ),
+    # Day of week 0-4 is Sunday to Thursday.
+    "exercise_2": (
+        exercise_2(None).replace("1-5", "0-4"),
+        "weekend",
+    ),
+    # Airflow 2's CronDataIntervalTimetable answer.
+    "exercise_3": ("2021-06-16T00:00:00+00:00", "Airflow 2"),
 }
