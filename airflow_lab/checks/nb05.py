@@ -1,9 +1,7 @@
 """Checkers for notebook 05 · The life of a DAG.
 
-Exercises 1 and 2 are hands-on: exercise 1 unpauses the learner's DAG and reads
-the runs the scheduler created by itself (their ``run_type`` and logical dates);
-exercise 2 triggers the learner's DAG and reads its task instances' timestamps.
-Exercises 3 and 4 are quizzes about Airflow's states and components.
+Exercise 1 reads the runs the scheduler made by itself of the learner's DAG,
+exercise 2 the timestamps of a triggered run's task instances; 3 and 4 are quizzes.
 """
 
 from __future__ import annotations

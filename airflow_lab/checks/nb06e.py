@@ -1,13 +1,8 @@
 """Checkers for notebook 06e · Task 5: ``store_nft``.
 
-Both exercises are hands-on: the learner writes the load, the checker puts it in a
-small DAG in the learner bundle, lets Airflow run it, and reads what happened: the
-import error or the parsed DAG, every try of the store task with the end of its
-log, and the rows PostgreSQL holds afterwards.
-
-* exercise 1: the SQL of a load that can run twice (two runs, one table, row count);
-* exercise 2: a ``store`` task that keeps awkward names exactly (commas, quotes, a
-  newline, SQL-looking text), compared byte for byte with what the NFT API served.
+Both are hands-on: the learner's load runs in a small DAG of the learner bundle and
+the checker reads the parse, every try of the store task with its log, and the rows
+stored: exercise 1 a load that can run twice, exercise 2 awkward names kept exactly.
 """
 
 from __future__ import annotations

@@ -1,14 +1,8 @@
 """Checkers for notebook 08 · Scheduling, catchup and backfill.
 
-* exercise 1 (hands-on): the learner writes an ``airflow backfill create`` command;
-  the checker sets up a small daily DAG whose Wednesday run failed, runs the command
-  with ``lab.airflow(...)``, lets the scheduler work, and reads what the backfill
-  made: its DagRuns (``/api/v2/backfills``, ``dag_run``), the ``backfill_dag_run``
-  reasons for days it skipped, and the rows each day stored.
-* exercise 2 (hands-on): a DAG scheduled by a cron expression; the checker reads the
-  timetable the scheduler holds (the ``serialized_dag`` row) and the runs it plans.
-* exercise 3 (a quiz on an Airflow fact): the data interval end of a given run,
-  compared with what the DAG's own timetable computes.
+Exercise 1 runs the learner's ``airflow backfill create`` on a DAG whose Wednesday
+failed and reads the runs, skip reasons and rows; exercise 2 reads the timetable of
+the learner's cron-scheduled DAG; exercise 3 asks the DAG's own timetable.
 """
 
 from __future__ import annotations
