@@ -15,7 +15,6 @@ from airflow_lab.errors import ApiError
 
 DAG_ID = "nb05_life_of_a_dag"
 
-# ---- exercise 1: a DAG the scheduler runs by itself ----
 SCHEDULED_FILE = "ex05_1_scheduled.py"
 SCHEDULED_DAG = "ex05_1_scheduled"
 WANTED_DATES = ["2024-01-01", "2024-01-02", "2024-01-03"]

@@ -33,7 +33,6 @@ def scheduler_dag(lab: Any, dag_id: str = DAG_ID):
     return DagSerialization.from_dict(rows.iloc[0]["data"])
 
 
-# ---- exercise 1: backfill a week ----
 EX1_DAG_ID = "ex08_1_daily_load"
 EX1_TABLE = "ex08_1_days"
 EX1_WEEK = [date(2024, 3, 4) + timedelta(days=d) for d in range(7)]  # Monday .. Sunday
@@ -215,7 +214,6 @@ exercise_1 = Exercise(
 )
 
 
-# ---- exercise 2: a cron schedule ----
 EX2_DAG_ID = "ex08_2_weekday_mornings"
 EX2_FILE = f"{EX2_DAG_ID}.py"
 #: The runs the scheduler plans after this instant (a Friday noon) are compared.
@@ -293,7 +291,6 @@ exercise_2 = Exercise(
 )
 
 
-# ---- exercise 3: a quiz ----
 def _timestamp(answer: Any):
     import pandas as pd
 
