@@ -93,6 +93,10 @@ def test_ctrl_c_during_up_leaves_nothing_half_started() -> None:
         stderr=subprocess.STDOUT,
         text=True,
         env=ENV,
+        # A shell that starts a job in the background (a CI runner, `make ... &`) makes
+        # it ignore SIGINT, and Python then keeps ignoring it: Ctrl-C comes from a
+        # terminal, so the test gives `up` a terminal's default handling back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     lines = []
     assert proc.stdout is not None
