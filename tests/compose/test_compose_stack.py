@@ -50,8 +50,10 @@ def test_pipeline_stores_what_the_api_served_and_a_rerun_changes_nothing(compose
     from airflow_lab.notebook import Lab
 
     lab = Lab.connect()  # the compose path: no supervisor, healthy over HTTP
-    lab.reset_nfts()
-    run = lab.run(DAG_ID, {"limit": LIMIT}, logical_date="2023-01-01T00:00:00Z")
+    lab.execute("DROP TABLE IF EXISTS nfts")
+    run = lab.runs.trigger_and_wait(
+        DAG_ID, conf={"limit": LIMIT}, logical_date="2023-01-01T00:00:00Z"
+    )
     assert run["state"] == "success", lab.api.task_instances(DAG_ID, run["dag_run_id"])
     rows = stored(compose)
     assert rows == served(compose), "the table differs from what the NFT API served"
@@ -113,8 +115,10 @@ def test_celery_profile_runs_the_pipeline_on_two_workers(compose: Compose) -> No
     assert len(workers) == 2, health
     print(f"compose timing: celery profile up {time.monotonic() - t0:.0f} s")
     lab = Lab.connect(quiet=True)
-    lab.reset_nfts()  # the notebooks before loaded other pages
-    run = lab.run(DAG_ID, {"limit": LIMIT}, logical_date="2023-01-02T00:00:00Z")
+    lab.execute("DROP TABLE IF EXISTS nfts")  # the notebooks before loaded other pages
+    run = lab.runs.trigger_and_wait(
+        DAG_ID, conf={"limit": LIMIT}, logical_date="2023-01-02T00:00:00Z"
+    )
     assert run["state"] == "success", lab.api.task_instances(DAG_ID, run["dag_run_id"])
     # Every task ran on one of the two workers (a container's host name is its id).
     ids = compose.run("ps", "-q", "airflow-worker", profiles=("celery",)).stdout.split()
