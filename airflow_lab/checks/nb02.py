@@ -8,17 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake, quote
-
-
-def _command_seen(answer: str, lab: Any) -> dict:
-    words = answer.split()
-    sub = words[1] if words[:1] == ["airflow"] and len(words) > 1 else (words or [""])[0]
-    result = lab.airflow(sub, "--help", timeout=120)
-    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
-    purpose = next((line for line in lines if not line.startswith(("Usage", "[", "-"))), "")
-    return {"sub": sub, "rc": result.returncode, "purpose": purpose, "said": quote(result.tail(1))}
-
+from airflow_lab.checks import Exercise, Mistake, observe
 
 exercise_1 = Exercise(
     "exercise_1",
@@ -28,23 +18,23 @@ exercise_1 = Exercise(
         "(section 1's table of components, section 2's processes)",
         "the component's `airflow` subcommand has the same name as its process in section 2",
     ),
-    observe=_command_seen,
-    right=lambda seen: seen["rc"] == 0 and seen["sub"] == "dag-processor",
+    observe=observe.command_help,
+    right=lambda seen: seen["rc"] == 0 and seen["command"] == "dag-processor",
     mistakes=[
         Mistake(
             lambda seen: seen["rc"] != 0,
-            "`airflow {sub} --help` failed: {said}",
+            "`airflow {command} --help` failed: {said}",
             fix="name an `airflow` subcommand that starts a component",
         ),
         Mistake(
-            lambda seen: seen["sub"] in ("scheduler", "webserver", "api-server"),
-            "`airflow {sub}` starts a component ({purpose!r}), but in Airflow 3 it no longer "
+            lambda seen: seen["command"] in ("scheduler", "webserver", "api-server"),
+            "`airflow {command}` starts a component ({purpose!r}), but in Airflow 3 it no longer "
             "parses DAG files",
             fix="which process of section 2 reads the DAG files?",
         ),
     ],
-    explain="`airflow {sub}` is a command ({purpose!r}), but not the one that parses DAG files",
-    success="`airflow {sub}`: {purpose}; required since Airflow 3.0",
+    explain="`airflow {command}` is a command ({purpose!r}), but not the one that parses DAG files",
+    success="`airflow {command}`: {purpose}; required since Airflow 3.0",
 )
 
 

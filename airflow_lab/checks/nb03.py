@@ -9,25 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake, quote
-
-
-def _help_seen(answer: str, lab: Any) -> dict:
-    """``airflow <answer> --help``: does the command exist, and what does it say it does?"""
-    command = " ".join(answer.split()).removeprefix("airflow ").strip()
-    result = lab.airflow(*command.split(), "--help", timeout=120)
-    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
-    purpose = next(
-        (line for line in lines if not line.startswith(("Usage", "[", "-", "airflow command"))),
-        "",
-    )
-    return {
-        "command": command,
-        "rc": result.returncode,
-        "purpose": purpose.split(". ")[0].rstrip("."),
-        "said": quote(result.tail(1)),
-    }
-
+from airflow_lab.checks import Exercise, Mistake, observe
 
 exercise_1 = Exercise(
     "exercise_1",
@@ -37,7 +19,7 @@ exercise_1 = Exercise(
         "its error lists the `db` commands that exist",
         "the replacement both creates an empty schema and upgrades an old one",
     ),
-    observe=_help_seen,
+    observe=observe.command_help,
     right=lambda seen: seen["rc"] == 0 and seen["command"] == "db migrate",
     mistakes=[
         Mistake(
@@ -98,7 +80,7 @@ exercise_3 = Exercise(
         "section 5 runs the seed's command and shows the error",
         "that error names the replacement",
     ),
-    observe=_help_seen,
+    observe=observe.command_help,
     right=lambda seen: seen["rc"] == 0 and seen["command"] == "api-server",
     mistakes=[
         Mistake(

@@ -146,3 +146,27 @@ def task_log_tail(lab: Any, seen: RunSeen, task_id: str, lines: int = 5) -> str:
         return "(no try of that task)"
     text = lab.api.task_log(seen.dag_id, seen.run_id, task_id, max(tries))
     return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def command_help(answer: str, lab: Any) -> dict:
+    """``airflow <answer> --help``: does the command exist, and what does it say it does?
+
+    The answer may start with ``airflow`` or not. Returns the command, the exit code,
+    the first sentence of its description, and the last line Airflow printed, fit for
+    a message (:func:`airflow_lab.checks.quote`).
+    """
+    from airflow_lab.checks import quote
+
+    command = " ".join(answer.split()).removeprefix("airflow ").strip()
+    result = lab.airflow(*command.split(), "--help", timeout=120)
+    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
+    purpose = next(
+        (line for line in lines if not line.startswith(("Usage", "[", "-", "airflow command"))),
+        "",
+    )
+    return {
+        "command": command,
+        "rc": result.returncode,
+        "purpose": purpose.split(". ")[0].rstrip("."),
+        "said": quote(result.tail(1)),
+    }
