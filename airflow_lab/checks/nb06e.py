@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_lab.checks import Exercise, Mistake, observe
-from airflow_lab.checks.nb07 import parse_settled
 
 TABLE_SQL = """CREATE TABLE {table} (
     token_id  TEXT PRIMARY KEY,
@@ -126,7 +125,7 @@ def _failed_log(lab: Any, run: observe.RunSeen, task_id: str) -> str:
 
 def load_twice(sql: str, lab: Any) -> LoadSeen:
     """Put ``sql`` in the exercise DAG, run it with the first page, then the second."""
-    parsed = parse_settled(
+    parsed = observe.parse_serialized(
         lab, f"{EX1_DAG_ID}.py", EX1_TEMPLATE.format(sql=sql, dag_id=EX1_DAG_ID), EX1_DAG_ID
     )
     if parsed.import_error or parsed.missing:
@@ -263,7 +262,7 @@ def store_awkward(task: str, lab: Any) -> StoreSeen:
         limit=EX2_LIMIT,
         task=textwrap.indent(textwrap.dedent(task).strip("\n"), "    "),
     )
-    parsed = parse_settled(lab, f"{EX2_DAG_ID}.py", source, EX2_DAG_ID)
+    parsed = observe.parse_serialized(lab, f"{EX2_DAG_ID}.py", source, EX2_DAG_ID)
     if parsed.import_error or parsed.missing:
         return StoreSeen(import_error=parsed.describe(), parsed=parsed)
     seen = StoreSeen(parsed=parsed, operator=parsed.tasks.get("store", {}).get("operator_name", ""))

@@ -15,8 +15,6 @@ from datetime import timedelta
 from typing import Any
 
 from airflow_lab.checks import Exercise, Mistake, observe
-from airflow_lab.errors import LabError
-from airflow_lab.waiting import poll
 
 DAG_ID = "nft-pipeline"
 
@@ -57,54 +55,6 @@ with DAG(
 '''
 
 
-def parse_settled(lab: Any, filename: str, source: str, dag_id: str) -> observe.ParsedDag:
-    """``observe.parse_dag_file``, judged on the DAG built from the file just written.
-
-    The dag-processor records a parse (and the file's source, ``dag_code``) before it
-    rewrites the serialized DAG, and the api-server may keep serving an older
-    serialized DAG of the same version. So wait until ``dag_code`` holds this source
-    and ``serialized_dag`` was rewritten after the file, then read the graph from that row.
-    """
-    from airflow.serialization.serialized_objects import DagSerialization
-
-    written = lab.sql("SELECT now() AS t", database="airflow").t[0]
-    parsed = observe.parse_dag_file(lab, filename, source, dag_id)
-    if parsed.import_error or parsed.missing:
-        return parsed
-    query = (
-        "SELECT c.source_code, s.last_updated >= %s AS settled, s.data "
-        "FROM dag_code c JOIN serialized_dag s ON s.dag_id = c.dag_id WHERE c.dag_id = %s "
-        "ORDER BY s.last_updated DESC LIMIT 1"
-    )
-
-    def row():
-        rows = lab.sql(query, (written, dag_id), database="airflow")
-        return None if rows.empty else rows.iloc[0]
-
-    try:
-        seen = poll(
-            row,
-            lambda r: r is not None and r["source_code"] == source and bool(r["settled"]),
-            timeout=45,
-            interval=1,
-            what=f"the serialized DAG of {filename}",
-        )
-    except LabError:
-        seen = row()  # a change that leaves the serialized DAG as it was
-    dag = DagSerialization.from_dict(seen["data"])
-    tasks = {
-        task.task_id: {
-            "operator_name": task.task_type,
-            "retries": task.retries,
-            "retry_delay": task.retry_delay.total_seconds(),
-            "downstream_task_ids": sorted(task.downstream_task_ids),
-        }
-        for task in dag.tasks
-    }
-    graph = {tid: t["downstream_task_ids"] for tid, t in tasks.items()}
-    return observe.ParsedDag(dag_id, graph=graph, tasks=tasks, details=parsed.details)
-
-
 def _policy_source(policy: dict) -> str:
     items = ", ".join(f"{key!r}: {value!r}" for key, value in policy.items())
     return "{" + items + "}"
@@ -133,7 +83,7 @@ def retry_run(policy: dict, lab: Any) -> RetrySeen:
     source = EX1_TEMPLATE.format(
         policy=_policy_source(policy), dag_id=EX1_DAG_ID, collection=lab.settings.collection
     )
-    parsed = parse_settled(lab, f"{EX1_DAG_ID}.py", source, EX1_DAG_ID)
+    parsed = observe.parse_serialized(lab, f"{EX1_DAG_ID}.py", source, EX1_DAG_ID)
     if parsed.import_error or parsed.missing:
         return RetrySeen(import_error=parsed.describe())
     task = parsed.tasks["extract"]
@@ -207,7 +157,7 @@ EX2_TASKS = {task for edge in EX2_EDGES for task in edge}
 
 
 def parse_shape(source: str, lab: Any) -> observe.ParsedDag:
-    return parse_settled(lab, EX2_FILE, source, EX2_DAG_ID)
+    return observe.parse_serialized(lab, EX2_FILE, source, EX2_DAG_ID)
 
 
 def _edges(seen: observe.ParsedDag) -> set[tuple[str, str]]:

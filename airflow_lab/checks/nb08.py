@@ -12,8 +12,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake
-from airflow_lab.checks.nb07 import parse_settled
+from airflow_lab.checks import Exercise, Mistake, observe
 
 DAG_ID = "nft-pipeline"
 EXERCISE_3_LOGICAL_DATE = datetime(2021, 6, 15, tzinfo=UTC)
@@ -93,7 +92,7 @@ def backfill_week(command: str, lab: Any) -> dict:
     if words[:1] != ["airflow"]:
         seen["cli_error"] = "the command should start with `airflow`"
         return seen
-    parsed = parse_settled(lab, f"{EX1_DAG_ID}.py", EX1_SOURCE, EX1_DAG_ID)
+    parsed = observe.parse_serialized(lab, f"{EX1_DAG_ID}.py", EX1_SOURCE, EX1_DAG_ID)
     if parsed.import_error:
         seen["import_error"] = parsed.describe()
         return seen
@@ -227,11 +226,11 @@ def planned_runs(source: str, lab: Any) -> dict:
     """Parse the DAG; ask the scheduler's timetable for its next runs after ``EX2_FROM``."""
     from airflow.timetables.base import TimeRestriction
 
-    parsed = parse_settled(lab, EX2_FILE, source, EX2_DAG_ID)
+    parsed = observe.parse_serialized(lab, EX2_FILE, source, EX2_DAG_ID)
     if parsed.import_error or parsed.missing:
         return {"problem": parsed.describe(), "planned": []}
     lab.api.set_paused(EX2_DAG_ID, True)  # nothing of it needs to run
-    dag = scheduler_dag(lab, EX2_DAG_ID)  # the row parse_settled waited for
+    dag = scheduler_dag(lab, EX2_DAG_ID)  # the row parse_serialized waited for
     restriction = TimeRestriction(earliest=EX2_FROM, latest=None, catchup=True)
     planned, last = [], None
     for _ in range(len(EX2_WANTED)):

@@ -97,6 +97,55 @@ def parse_dag_file(
         return ParsedDag(dag_id, missing=True)
 
 
+def parse_serialized(lab: Any, filename: str, source: str, dag_id: str) -> ParsedDag:
+    """:func:`parse_dag_file`, judged on the serialized DAG built from the file just written.
+
+    For checkers that read task arguments (``retries``, ``retry_delay``, a timetable).
+    The dag-processor records a parse (and the file's source, ``dag_code``) before it
+    rewrites the serialized DAG, and the api-server may keep serving an older
+    serialized DAG of the same version. So wait until ``dag_code`` holds this source
+    and ``serialized_dag`` was rewritten after the file, then read the graph from that row.
+    """
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    written = lab.sql("SELECT now() AS t", database="airflow").t[0]
+    parsed = parse_dag_file(lab, filename, source, dag_id)
+    if parsed.import_error or parsed.missing:
+        return parsed
+    query = (
+        "SELECT c.source_code, s.last_updated >= %s AS settled, s.data "
+        "FROM dag_code c JOIN serialized_dag s ON s.dag_id = c.dag_id WHERE c.dag_id = %s "
+        "ORDER BY s.last_updated DESC LIMIT 1"
+    )
+
+    def row():
+        rows = lab.sql(query, (written, dag_id), database="airflow")
+        return None if rows.empty else rows.iloc[0]
+
+    try:
+        seen = poll(
+            row,
+            lambda r: r is not None and r["source_code"] == source and bool(r["settled"]),
+            timeout=45,
+            interval=1,
+            what=f"the serialized DAG of {filename}",
+        )
+    except LabError:
+        seen = row()  # a change that leaves the serialized DAG as it was
+    dag = DagSerialization.from_dict(seen["data"])
+    tasks = {
+        task.task_id: {
+            "operator_name": task.task_type,
+            "retries": task.retries,
+            "retry_delay": task.retry_delay.total_seconds(),
+            "downstream_task_ids": sorted(task.downstream_task_ids),
+        }
+        for task in dag.tasks
+    }
+    graph = {tid: t["downstream_task_ids"] for tid, t in tasks.items()}
+    return ParsedDag(dag_id, graph=graph, tasks=tasks, details=parsed.details)
+
+
 def _after(stamp: str | None, moment: datetime) -> bool:
     if not stamp:
         return False
