@@ -114,7 +114,17 @@ def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "Loca
         # A learner should wait seconds, not minutes.
         "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
+        # A file that changed is parsed at once whatever this says (the default
+        # `file_parsing_sort_mode`, modified_time, re-queues it); this only spaces the
+        # re-parses of unchanged files. Every re-parse imports the file's providers
+        # in a fresh process: with the thirty exercise DAGs the course leaves in the
+        # learner bundle, every 10 s kept one of two cores busy.
+        "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "120",
+        # By default a DAG serialized less than 30 s ago is not rewritten, and the
+        # api-server serves its cached copy for as long: a learner who fixes a DAG
+        # within 30 s of the last version would be shown the old graph. 0 writes every
+        # change (only a changed DAG hash is written) and re-checks the cache per request.
+        "AIRFLOW__CORE__MIN_SERIALIZED_DAG_UPDATE_INTERVAL": "0",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
         # A task whose process died (a killed worker, a killed scheduler's children)
         # is noticed in 30 s (default 300 s) and retried: long enough for a busy
