@@ -35,7 +35,14 @@ from typing import Any
 
 from airflow_lab.errors import CheckFailed
 
-__all__ = ["CheckFailed", "Exercise", "Mistake", "exercise", "expect", "passed", "quote"]
+__all__ = [
+    "CheckFailed",
+    "Exercise",
+    "Mistake",
+    "not_parsed",
+    "passed",
+    "quote",
+]
 
 Message = str | Callable[[Any], str]
 
@@ -77,6 +84,29 @@ class Mistake:
     message: Message
     #: What to change, in concept terms (shown after the message).
     fix: str = ""
+
+
+def not_parsed(dag_id: str, parsed: Callable[[Any], Any] = lambda seen: seen) -> list[Mistake]:
+    """The two mistakes every exercise that writes a DAG file shares, told the same way.
+
+    Airflow could not import the file (its ``file:line: error``, as
+    ``airflow dags list-import-errors`` shows it), or imported it but lists no DAG with
+    the exercise's ``dag_id``. ``parsed(seen)`` finds the
+    :class:`~airflow_lab.checks.observe.ParsedDag` in what the checker observed.
+    """
+    return [
+        Mistake(
+            lambda seen: bool(parsed(seen).import_error),
+            lambda seen: f"Airflow could not import your file: {parsed(seen).import_error}",
+            fix="fix what it names (a line, or the faulty task of a cycle), then run the cell "
+            "again: `airflow dags list-import-errors` shows the same error",
+        ),
+        Mistake(
+            lambda seen: parsed(seen).missing,
+            lambda seen: parsed(seen).describe(),
+            fix=f"keep dag_id={dag_id!r}",
+        ),
+    ]
 
 
 @dataclass(frozen=True)
@@ -145,27 +175,3 @@ def _type_names(kinds: type | tuple[type, ...]) -> str:
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
     names = {int: "an int", str: "a string", float: "a number", list: "a list", dict: "a dict"}
     return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
-# ---- the older shape, kept while notebooks move to Exercise ----
-def expect(condition: bool, problem: str, hint: str = "") -> None:
-    """Fail the exercise with ``problem`` (and a ``hint``) unless ``condition`` holds."""
-    if not condition:
-        raise CheckFailed(problem, hint=hint)
-
-
-def exercise(hint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a hand-written checker: ``None`` means "not tried yet", so print the hint."""
-    import functools
-
-    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(fn)
-        def checker(answer: Any, lab: Any = None) -> Any:
-            if answer is None:
-                print(f"… Not answered yet. Hint: {hint}")
-                return None
-            return fn(answer, lab)
-
-        return checker
-
-    return wrap

@@ -32,8 +32,8 @@ exercise_1 = Exercise(
     "exercise_1",
     answer=list,
     hints=(
-        "the `airflow` command line is grouped by the object it acts on, then a verb (section 2 "
-        "and notebook 03's table of commands); run `lab.airflow('--help')` to see the groups",
+        "the `airflow` command line is grouped by the object it acts on, then a verb (notebook "
+        "03's table of commands); run `lab.airflow('--help')` to see the groups",
         "the group is the object you want listed; its verb is the usual one for listing things "
         "(`lab.airflow('<group>', '--help')` shows the verbs)",
     ),

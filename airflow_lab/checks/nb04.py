@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
 
 # ---- exercise 1: a DAG of a given shape ----
 SHAPE_FILE = "ex04_1_shape.py"
@@ -46,16 +46,7 @@ exercise_1 = Exercise(
     observe=_parse_shape,
     right=lambda seen: not seen.import_error and seen.graph == SHAPE,
     mistakes=[
-        Mistake(
-            lambda seen: seen.import_error,
-            "Airflow could not import your file: {import_error}",
-            fix="fix that line; `airflow dags list-import-errors` shows the same error",
-        ),
-        Mistake(
-            lambda seen: seen.missing,
-            lambda seen: seen.describe(),
-            fix=f"the DAG's dag_id must be {SHAPE_DAG!r}",
-        ),
+        *not_parsed(SHAPE_DAG),
         Mistake(
             _wrong_tasks,
             lambda seen: (
@@ -109,17 +100,7 @@ exercise_2 = Exercise(
     observe=lambda source, lab: observe.parse_dag_file(lab, FIX_FILE, source, FIX_DAG),
     right=lambda seen: not seen.import_error and seen.graph == FIX_GRAPH,
     mistakes=[
-        Mistake(
-            lambda seen: seen.import_error,
-            "Airflow could not import your file: {import_error}",
-            fix="fix what it names (a line, or the faulty task of a cycle), then run the cell "
-            "again: `airflow dags list-import-errors` lists the same error",
-        ),
-        Mistake(
-            lambda seen: seen.missing,
-            lambda seen: seen.describe(),
-            fix=f"keep dag_id={FIX_DAG!r}",
-        ),
+        *not_parsed(FIX_DAG),
     ],
     explain=lambda seen: f"{seen.describe()}: the DAG imports now, but its graph changed",
     fix="keep the three tasks and the chain fetch, transform, load; remove only what is wrong",

@@ -10,7 +10,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
 from airflow_lab.errors import ApiError
 
 DAG_ID = "nb05_life_of_a_dag"
@@ -117,16 +117,7 @@ exercise_1 = Exercise(
     observe=_runs_by_scheduler,
     right=_right_runs,
     mistakes=[
-        Mistake(
-            lambda seen: seen["parsed"].import_error,
-            lambda seen: f"Airflow could not import your file: {seen['parsed'].import_error}",
-            fix="fix that line; `airflow dags list-import-errors` shows the same error",
-        ),
-        Mistake(
-            lambda seen: seen["parsed"].missing,
-            lambda seen: seen["parsed"].describe(),
-            fix=f"the DAG's dag_id must be {SCHEDULED_DAG!r}",
-        ),
+        *not_parsed(SCHEDULED_DAG, lambda seen: seen["parsed"]),
         Mistake(
             lambda seen: seen["schedule"] is None,
             "Airflow parsed the DAG with schedule=None: the scheduler never creates a run of "
@@ -238,16 +229,7 @@ exercise_2 = Exercise(
         seen["run"] is not None and seen["run"].state == "success" and seen["overlap"] == 0
     ),
     mistakes=[
-        Mistake(
-            lambda seen: seen["parsed"].import_error,
-            lambda seen: f"Airflow could not import your file: {seen['parsed'].import_error}",
-            fix="fix that line; `airflow dags list-import-errors` shows the same error",
-        ),
-        Mistake(
-            lambda seen: seen["parsed"].missing,
-            lambda seen: seen["parsed"].describe(),
-            fix=f"keep dag_id={SERIAL_DAG!r}",
-        ),
+        *not_parsed(SERIAL_DAG, lambda seen: seen["parsed"]),
         Mistake(
             _graph_changed,
             lambda seen: (

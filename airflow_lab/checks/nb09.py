@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
 
 DAG_IDS = {"exercise_1": "ex09_1_ported_seed", "exercise_2": "ex09_2_rerunnable_load"}
 #: Exercise 1: the graph the ported snippet must keep.
@@ -83,18 +83,7 @@ exercise_1 = Exercise(
     observe=_observe_1,
     right=lambda seen: not seen.parsed.import_error and seen.edges == SEED_EDGES and not seen.lint,
     mistakes=[
-        Mistake(
-            lambda seen: bool(seen.parsed.import_error),
-            lambda seen: (
-                f"{seen.parsed.describe()} (the same line `airflow dags list-import-errors` shows)"
-            ),
-            fix="fix that line, then try again: the next error may hide behind it",
-        ),
-        Mistake(
-            lambda seen: seen.parsed.missing,
-            lambda seen: seen.parsed.describe(),
-            fix=f"keep dag_id={DAG_IDS['exercise_1']!r}",
-        ),
+        *not_parsed(DAG_IDS["exercise_1"], lambda seen: seen.parsed),
         Mistake(
             lambda seen: seen.edges != SEED_EDGES,
             lambda seen: f"{seen.parsed.describe()}: the snippet's three tasks lost their order",
@@ -135,7 +124,7 @@ def _failure_line(lab: Any, run: observe.RunSeen) -> str:
     failed = [t for t, _, state in run.tries if state == "failed"]
     if not failed:
         return ""
-    text = observe.task_log_tail(lab, run, failed[0], lines=40)
+    text = observe.task_log_tail(lab, run, failed[0], lines=80)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     errors = [line for line in lines if "Error" in line or "error" in line]
     return f"{failed[0]}: {(errors or lines or [''])[-1][:200]}"

@@ -245,7 +245,7 @@ exercise_2 = Exercise(
     answer=str,
     hints=(
         "how data travels between tasks that may run on different machines: 'Why nft-pipeline "
-        "does not break' (and notebook 06d, section 4.8)",
+        "does not break' (and notebook 06d, section 4.9)",
         "with TaskFlow, a task's return value is stored as an XCom, and passing one task's "
         "call result into another task's call both hands the value over and sets the "
         "dependency; no file is needed at all",

@@ -189,12 +189,21 @@ def trigger_and_follow(
 
 
 def task_log_tail(lab: Any, seen: RunSeen, task_id: str, lines: int = 5) -> str:
-    """The last lines of a task's newest try's log, through the REST API."""
+    """The last lines of a task's newest try's log, through the REST API.
+
+    The ``::group::``/``::endgroup::`` lines only fold the log in the UI; a message
+    quoting the end of a log should quote what the task said instead.
+    """
     tries = [n for tid, n, _ in seen.tries if tid == task_id]
     if not tries:
         return "(no try of that task)"
     text = lab.api.task_log(seen.dag_id, seen.run_id, task_id, max(tries))
-    return "\n".join(text.strip().splitlines()[-lines:])
+    said = [
+        line
+        for line in text.strip().splitlines()
+        if "::group::" not in line and "::endgroup::" not in line
+    ]
+    return "\n".join(said[-lines:])
 
 
 def command_help(answer: str, lab: Any) -> dict:

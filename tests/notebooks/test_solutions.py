@@ -62,12 +62,13 @@ def test_solution_passes_its_checker(path: Path, name: str, nb_lab: Lab) -> None
 
 @pytest.mark.parametrize(("path", "name"), _cases(), ids=[f"{_prefix(p)}_{n}" for p, n in _cases()])
 def test_wrong_answer_fails_with_its_message(path: Path, name: str, nb_lab: Lab) -> None:
-    """``WRONG[name]`` is a typical wrong answer, with words its message must contain
-    (``(answer, "words")``), or the answer alone for checkers not yet moved to Exercise."""
+    """``WRONG[name]`` is a typical wrong answer with words its message must contain:
+    ``(answer, "words")``."""
     solution = _load(path)
     assert name in solution.WRONG, f"{path.name} has no WRONG answer for {name}"
-    wrong = solution.WRONG[name]
-    answer, words = wrong if isinstance(_checker(path, name), Exercise) else (wrong, "")
+    assert isinstance(_checker(path, name), Exercise), f"{name} of {path.name} is no Exercise"
+    answer, words = solution.WRONG[name]
+    assert words, f"WRONG[{name!r}] of {path.name} names no words its message must contain"
     with pytest.raises(CheckFailed) as info:
         _checker(path, name)(answer, lab=nb_lab)
     message = str(info.value)
