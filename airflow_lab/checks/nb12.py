@@ -12,28 +12,77 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake, observe
+import pandas as pd
 
+from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.errors import LabError
+from airflow_lab.waiting import poll
+
+#: ``[core] min_serialized_dag_update_interval``: the lab keeps Airflow's 30 s.
+UPDATE_INTERVAL = 30
 #: The NFTs each exercise run reads (the DAGs ask the local API for this many).
 LIMIT = 5
 
 
-def serialized_task(lab: Any, dag_id: str, task_id: str) -> dict:
-    """One task as the scheduler holds it: its entry in the ``serialized_dag`` row of the
-    DAG's newest version (``dag_version``)."""
+def serialized_tasks(lab: Any, dag_id: str) -> tuple[dict[str, dict], Any]:
+    """The DAG's tasks as the scheduler holds them: the ``serialized_dag`` row of its newest
+    version (``dag_version``), task_id -> serialized task; and when that row was written."""
     rows = lab.sql(
-        "SELECT s.data FROM serialized_dag s JOIN dag_version v ON v.id = s.dag_version_id"
+        "SELECT s.data, s.last_updated FROM serialized_dag s"
+        " JOIN dag_version v ON v.id = s.dag_version_id"
         " WHERE s.dag_id = %s ORDER BY v.version_number DESC LIMIT 1",
         (dag_id,),
         database="airflow",
     )
     if rows.empty or rows.iloc[0]["data"] is None:
-        return {}
-    for task in rows.iloc[0]["data"]["dag"]["tasks"]:
-        var = task.get("__var", task)
-        if var.get("task_id") == task_id:
-            return var
-    return {}
+        return {}, None
+    tasks = [task.get("__var", task) for task in rows.iloc[0]["data"]["dag"]["tasks"]]
+    return {task["task_id"]: task for task in tasks}, rows.iloc[0]["last_updated"]
+
+
+def serialized_task(lab: Any, dag_id: str, task_id: str) -> dict:
+    """One task's entry in the DAG's newest serialized row (``{}`` if there is none)."""
+    return serialized_tasks(lab, dag_id)[0].get(task_id, {})
+
+
+def parse_serialized(lab: Any, filename: str, source: str, dag_id: str) -> observe.ParsedDag:
+    """``observe.parse_dag_file``, then wait for the serialized DAG built from that file.
+
+    The dag-processor records the parse and the file's source before it rewrites the
+    serialized DAG, and rewrites it at most every ``[core]
+    min_serialized_dag_update_interval`` seconds (30): an answer sent again within
+    that time waits for it. The graph and the tasks come from that row, so the checker
+    judges what the scheduler will run.
+    """
+    written = lab.sql("SELECT now() AS t", database="airflow").t[0]
+    parsed = observe.parse_dag_file(lab, filename, source, dag_id)
+    if parsed.import_error or parsed.missing:
+        return parsed
+
+    def settled(seen: tuple) -> bool:
+        _, updated, parsed_at = seen
+        if updated is None:
+            return False
+        # Rewritten after the file was, or compared with a parse more than the interval
+        # later (an answer that changes nothing in the DAG leaves the row as it was).
+        return updated >= written or (parsed_at - updated).total_seconds() > UPDATE_INTERVAL + 1
+
+    def newest() -> tuple:
+        tasks, updated = serialized_tasks(lab, dag_id)
+        details = lab.api.get(f"/api/v2/dags/{dag_id}/details")
+        parsed_at = pd.Timestamp(details["last_parsed_time"])
+        return tasks, updated, parsed_at
+
+    try:
+        tasks, _, _ = poll(
+            newest, settled, timeout=45, interval=1, what=f"the serialized DAG of {filename}"
+        )
+    except LabError:
+        tasks, _ = serialized_tasks(lab, dag_id)
+    for var in tasks.values():
+        var["operator_name"] = var.get("_operator_name") or var.get("task_type") or "?"
+    graph = {tid: sorted(var.get("downstream_task_ids") or []) for tid, var in tasks.items()}
+    return observe.ParsedDag(dag_id, graph=graph, tasks=tasks, details=parsed.details)
 
 
 def xcom_entries(lab: Any, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
@@ -96,11 +145,11 @@ def observe_taskflow(
     lab: Any, source: str, dag_id: str, task_id: str, *, run_if=lambda seen: True
 ) -> Seen:
     """Parse the learner's DAG; if ``run_if(seen)``, run it once and read the task's XComs."""
-    parsed = observe.parse_dag_file(lab, f"{dag_id}.py", source, dag_id)
+    parsed = parse_serialized(lab, f"{dag_id}.py", source, dag_id)
     seen = Seen(parsed, task_id)
     if parsed.import_error or parsed.missing or task_id not in parsed.tasks:
         return seen
-    seen.serialized = serialized_task(lab, dag_id, task_id)
+    seen.serialized = parsed.tasks[task_id]
     if not run_if(seen):
         return seen
     lab.runs.wait_until_idle(dag_id)
