@@ -1,10 +1,9 @@
 """Checkers for notebook 12 · TaskFlow: ``@task`` functions, XComArgs and ``multiple_outputs``.
 
-Every exercise is a DAG file. The checker writes the learner's source into the
-learner bundle, waits for the dag-processor's parse and reads the task as Airflow
-serialized it (its operator, its upstream tasks, the XComArgs it receives, from the
-``serialized_dag`` row), then triggers one small run and reads the XComs the tasks
-stored (``GET .../taskInstances/{task_id}/xcomEntries``).
+Every exercise is a DAG file. The checker writes it into the learner bundle, reads the
+task as Airflow serialized it (its operator, upstream tasks and XComArgs, from the
+``serialized_dag`` row), triggers one small run and reads the XComs the tasks stored
+(``GET .../taskInstances/{task_id}/xcomEntries``); exercise 3 also what one returned.
 """
 
 from __future__ import annotations
@@ -106,17 +105,13 @@ class Seen:
     #: The end of the log of the first task that failed, if one did.
     failure: str = ""
 
-    @property
-    def import_error(self) -> str | None:
-        return self.parsed.import_error
+    import_error = property(lambda self: self.parsed.import_error)
 
     @property
     def no_task(self) -> bool:
         return not self.parsed.import_error and self.task_id not in self.parsed.tasks
 
-    @property
-    def operator(self) -> str:
-        return str(self.parsed.tasks.get(self.task_id, {}).get("operator_name") or "?")
+    operator = property(lambda self: self.parsed.tasks.get(self.task_id, {}).get("operator_name"))
 
     @property
     def upstream(self) -> list[str]:
@@ -128,9 +123,7 @@ class Seen:
         text = str(self.serialized.get("op_args", "")) + str(self.serialized.get("op_kwargs", ""))
         return sorted(t for t in self.parsed.tasks if f"task_ids='{t}'" in text)
 
-    @property
-    def succeeded(self) -> bool:
-        return bool(self.run) and self.run.state == "success"
+    succeeded = property(lambda self: bool(self.run) and self.run.state == "success")
 
     def story(self) -> str:
         if self.run is None:
@@ -164,7 +157,7 @@ def observe_taskflow(
 
 
 NOT_PARSED = (
-    Mistake(lambda s: s.import_error, "Airflow could not import your file: {import_error}"),
+    Mistake(lambda s: s.import_error, lambda s: f"Airflow could not import it: {s.import_error}"),
     Mistake(
         lambda s: s.parsed.missing,
         lambda s: s.parsed.describe(),
@@ -250,10 +243,6 @@ exercise_1 = Exercise(
 EX2_KEYS = ("count", "first_name")
 
 
-def _keys(s: Seen) -> list[str]:
-    return sorted(s.xcoms)
-
-
 exercise_2 = Exercise(
     "exercise_2",
     answer=str,
@@ -272,7 +261,7 @@ exercise_2 = Exercise(
         Mistake(
             lambda s: s.run and s.xcoms and not set(EX2_KEYS) & set(s.xcoms),
             lambda s: (
-                f"{s.story()}\nAirflow stored summarize's XComs under the keys {_keys(s)}: "
+                f"{s.story()}\nAirflow stored summarize's XComs under the keys {sorted(s.xcoms)}: "
                 "the dict was kept whole, so report found no XCom 'count'"
             ),
             fix="tell Airflow to split the returned dict into one XCom per key",
@@ -285,7 +274,7 @@ exercise_2 = Exercise(
         Mistake(
             lambda s: not set(EX2_KEYS) <= set(s.xcoms),
             lambda s: (
-                f"{s.story()}\nsummarize stored the keys {_keys(s)}; report reads {list(EX2_KEYS)}"
+                f"{s.story()}\nsummarize stored the keys {sorted(s.xcoms)}; report reads {list(EX2_KEYS)}"
             ),
             fix="return a dict with exactly the keys report reads",
         ),
@@ -294,7 +283,66 @@ exercise_2 = Exercise(
         f"{s.story()}\nsummarize stored count = {s.xcoms.get('count')!r}; the page holds {LIMIT} NFTs"
     ),
     success=lambda s: (
-        f"summarize stored the XComs {_keys(s)}; report read two of them and the run succeeded "
+        f"summarize stored the XComs {sorted(s.xcoms)}; report read two of them and the run succeeded "
         f"(count = {s.xcoms['count']}, first_name = {s.xcoms['first_name']!r})."
+    ),
+)
+
+
+# ---- exercise 3: context injection ----
+EX3_DAG_ID = "ex12_3_context"
+EX3_LIMIT = 7
+
+
+def observe_stamp(source: str, lab: Any) -> Seen:
+    """Parse, run once with ``conf={"limit": 7}``, read what ``stamp`` returned."""
+    parsed = parse_serialized(lab, f"{EX3_DAG_ID}.py", source, EX3_DAG_ID)
+    seen = Seen(parsed, "stamp")
+    if parsed.import_error or parsed.missing or "stamp" not in parsed.tasks:
+        return seen
+    lab.runs.wait_until_idle(EX3_DAG_ID)
+    seen.run = observe.trigger_and_follow(lab, EX3_DAG_ID, {"limit": EX3_LIMIT}, timeout=120)
+    if seen.run.state != "success":
+        tail = observe.task_log_tail(lab, seen.run, "stamp", lines=8).splitlines()
+        seen.failure = "\n    ".join([line for line in tail if not line.startswith("::")][-2:])
+    else:
+        seen.xcoms = xcom_entries(lab, EX3_DAG_ID, seen.run.run_id, "stamp")
+    return seen
+
+
+exercise_3 = Exercise(
+    "exercise_3",
+    answer=str,
+    hints=(
+        "context injection, section 5: a @task function receives the context entries it "
+        "names as parameters; any other name stays None",
+        "three context entries give the three values: the run's id, the run's params (a "
+        "dict, with the conf applied) and the task instance, which knows its try number",
+    ),
+    observe=observe_stamp,
+    right=lambda s: (
+        s.succeeded and s.xcoms.get("return_value") == f"{s.run.run_id} limit={EX3_LIMIT} try=1"
+    ),
+    mistakes=(
+        *NOT_PARSED,
+        Mistake(
+            lambda s: not s.succeeded,
+            lambda s: f"the run did not succeed: {s.story()}",
+            fix="a name the function uses must be one of its parameters, named after a context key",
+        ),
+        Mistake(
+            lambda s: s.xcoms.get("return_value") is None,
+            lambda s: f"{s.story()}\nstamp returned None",
+            fix="return the text; the return value is the XCom",
+        ),
+    ),
+    explain=lambda s: (
+        f"stamp returned {s.xcoms.get('return_value')!r}, but the run's id is "
+        f"{s.run.run_id!r}, the run's conf set limit to {EX3_LIMIT}, and this was try 1"
+    ),
+    fix="ask for the context entries by their names (section 5)",
+    success=lambda s: (
+        f"stamp returned {s.xcoms['return_value']!r}: Airflow filled in the run id, the "
+        "params with the run's conf, and the task instance."
     ),
 )

@@ -107,7 +107,10 @@ exercise_1 = Exercise(
     observe=try_confs,
     right=lambda s: bool(s.answers) and not s.wrong() and s.defaults == EX1_DEFAULTS,
     mistakes=(
-        Mistake(lambda s: s.import_error, "Airflow could not import your file: {import_error}"),
+        Mistake(
+            lambda s: s.import_error,
+            lambda s: f"Airflow could not import your file: {s.import_error}",
+        ),
         Mistake(
             lambda s: s.parsed.missing,
             lambda s: s.parsed.describe(),
@@ -224,7 +227,8 @@ def run_templated(source: str, lab: Any) -> RenderSeen:
         (r.task_id, int(r.try_number), r.state if isinstance(r.state, str) else None)
         for r in lab.runs.tries(EX2_DAG_ID, run["dag_run_id"]).itertuples(index=False)
     ]
-    seen.run = observe.RunSeen(EX2_DAG_ID, run["dag_run_id"], seen.dag_run["state"], rows, 0)
+    seconds = seen.dag_run.get("duration") or 0
+    seen.run = observe.RunSeen(EX2_DAG_ID, run["dag_run_id"], seen.dag_run["state"], rows, seconds)
     for ti in lab.api.task_instances(EX2_DAG_ID, run["dag_run_id"]):
         seen.rendered[ti["task_id"]] = ti.get("rendered_fields") or {}
         if ti["state"] == "failed":
@@ -250,7 +254,10 @@ exercise_2 = Exercise(
     observe=run_templated,
     right=lambda s: bool(s.run) and s.run.state == "success" and s.extract_ok and s.file_ok,
     mistakes=(
-        Mistake(lambda s: s.import_error, "Airflow could not import your file: {import_error}"),
+        Mistake(
+            lambda s: s.import_error,
+            lambda s: f"Airflow could not import your file: {s.import_error}",
+        ),
         Mistake(
             lambda s: s.parsed.missing,
             lambda s: s.parsed.describe(),

@@ -95,6 +95,41 @@ def exercise_2(lab):
     )
 
 
+EX3 = """\
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airflow.sdk import Param, dag, task
+
+
+@dag(
+    dag_id="ex12_3_context",
+    schedule=None,
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    catchup=False,
+    tags=["lab", "12", "exercise"],
+    params={"limit": Param(5, type="integer", minimum=1, maximum=200)},
+)
+def ex12_3_context():
+    @task
+    def stamp(SIGNATURE) -> str:
+        return RESULT
+
+    stamp()
+
+
+ex12_3_context()
+"""
+
+
+def exercise_3(lab):
+    """The function names three context keys as parameters: run_id, params and ti."""
+    return EX3.replace("SIGNATURE", "run_id=None, params=None, ti=None").replace(
+        "RESULT", "f\"{run_id} limit={params['limit']} try={ti.try_number}\""
+    )
+
+
 WRONG = {
     # a @task, but the page still travels by xcom_pull and the edge by >>
     "exercise_1": (
@@ -121,5 +156,12 @@ WRONG = {
             ),
         ),
         "kept whole",
+    ),
+    # limit is a param, not a context key: a parameter of that name stays None
+    "exercise_3": (
+        EX3.replace("SIGNATURE", "run_id=None, limit=None, ti=None").replace(
+            "RESULT", 'f"{run_id} limit={limit} try={ti.try_number}"'
+        ),
+        "the run's conf set limit",
     ),
 }
