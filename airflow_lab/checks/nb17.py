@@ -1,11 +1,9 @@
 """Checkers for notebook 17 · Deferrable operators and the triggerer.
 
-Both exercises are DAG files. The checker writes the learner's source into the
-learner bundle, waits for the parse and triggers runs, reading the metastore while
-they go: exercise 1 watches the sensor's state and the ``trigger`` table (did the
-task pass through ``deferred``, did a trigger row hold its wait?); exercise 2 runs
-the learner's eight sensors beside four other tasks with ``parallelism`` 4 and
-measures how long those tasks waited for a worker slot.
+Both exercises are DAG files, parsed in the learner bundle and run while the checker
+reads the metastore: exercise 1 watches the sensor's states and the ``trigger`` table;
+exercise 2 runs eight sensors beside four other tasks with ``parallelism`` 4 and
+measures when those tasks got a worker slot.
 """
 
 from __future__ import annotations
