@@ -11,14 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from airflow_lab.checks import Exercise, Mistake, observe
-from airflow_lab.errors import LabError
-from airflow_lab.waiting import poll
 
-#: ``[core] min_serialized_dag_update_interval``: the lab keeps Airflow's 30 s.
-UPDATE_INTERVAL = 30
 #: The NFTs each exercise run reads (the DAGs ask the local API for this many).
 LIMIT = 5
 
@@ -45,39 +39,17 @@ def serialized_task(lab: Any, dag_id: str, task_id: str) -> dict:
 
 
 def parse_serialized(lab: Any, filename: str, source: str, dag_id: str) -> observe.ParsedDag:
-    """``observe.parse_dag_file``, then wait for the serialized DAG built from that file.
+    """``observe.parse_dag_file``, with the tasks as the ``serialized_dag`` row holds them.
 
-    The dag-processor records the parse and the file's source before it rewrites the
-    serialized DAG, and rewrites it at most every ``[core]
-    min_serialized_dag_update_interval`` seconds (30): an answer sent again within
-    that time waits for it. The graph and the tasks come from that row, so the checker
-    judges what the scheduler will run.
+    The dag-processor writes the serialized DAG and the file's source in one
+    transaction (the lab sets ``[core] min_serialized_dag_update_interval`` to 0, so
+    every change is written): once the parse is in, the newest row is this file's
+    DAG, and the checker judges what the scheduler will run.
     """
-    written = lab.sql("SELECT now() AS t", database="airflow").t[0]
     parsed = observe.parse_dag_file(lab, filename, source, dag_id)
     if parsed.import_error or parsed.missing:
         return parsed
-
-    def settled(seen: tuple) -> bool:
-        _, updated, parsed_at = seen
-        if updated is None:
-            return False
-        # Rewritten after the file was, or compared with a parse more than the interval
-        # later (an answer that changes nothing in the DAG leaves the row as it was).
-        return updated >= written or (parsed_at - updated).total_seconds() > UPDATE_INTERVAL + 1
-
-    def newest() -> tuple:
-        tasks, updated = serialized_tasks(lab, dag_id)
-        details = lab.api.get(f"/api/v2/dags/{dag_id}/details")
-        parsed_at = pd.Timestamp(details["last_parsed_time"])
-        return tasks, updated, parsed_at
-
-    try:
-        tasks, _, _ = poll(
-            newest, settled, timeout=45, interval=1, what=f"the serialized DAG of {filename}"
-        )
-    except LabError:
-        tasks, _ = serialized_tasks(lab, dag_id)
+    tasks, _ = serialized_tasks(lab, dag_id)
     for var in tasks.values():
         var["operator_name"] = var.get("_operator_name") or var.get("task_type") or "?"
     graph = {tid: sorted(var.get("downstream_task_ids") or []) for tid, var in tasks.items()}

@@ -98,41 +98,28 @@ def parse_dag_file(
 
 
 def parse_serialized(lab: Any, filename: str, source: str, dag_id: str) -> ParsedDag:
-    """:func:`parse_dag_file`, judged on the serialized DAG built from the file just written.
+    """:func:`parse_dag_file`, with the tasks read from the ``serialized_dag`` row.
 
-    For checkers that read task arguments (``retries``, ``retry_delay``, a timetable).
-    The dag-processor records a parse (and the file's source, ``dag_code``) before it
-    rewrites the serialized DAG, and the api-server may keep serving an older
-    serialized DAG of the same version. So wait until ``dag_code`` holds this source
-    and ``serialized_dag`` was rewritten after the file, then read the graph from that row.
+    For checkers that read task arguments (``retries``, ``retry_delay``, a timetable)
+    as the scheduler will use them. The dag-processor writes the serialized DAG and
+    the file's source (``dag_code``) in one transaction, and the lab sets
+    ``[core] min_serialized_dag_update_interval`` to 0 so that every change is
+    written; once ``dag_code`` holds this source, the newest row is this file's DAG.
     """
     from airflow.serialization.serialized_objects import DagSerialization
 
-    written = lab.sql("SELECT now() AS t", database="airflow").t[0]
     parsed = parse_dag_file(lab, filename, source, dag_id)
     if parsed.import_error or parsed.missing:
         return parsed
-    query = (
-        "SELECT c.source_code, s.last_updated >= %s AS settled, s.data "
-        "FROM dag_code c JOIN serialized_dag s ON s.dag_id = c.dag_id WHERE c.dag_id = %s "
-        "ORDER BY s.last_updated DESC LIMIT 1"
+    rows = lab.sql(
+        "SELECT s.data FROM serialized_dag s JOIN dag_code c ON c.dag_version_id = s.dag_version_id "
+        "WHERE s.dag_id = %s AND c.source_code = %s ORDER BY s.last_updated DESC LIMIT 1",
+        (dag_id, source),
+        database="airflow",
     )
-
-    def row():
-        rows = lab.sql(query, (written, dag_id), database="airflow")
-        return None if rows.empty else rows.iloc[0]
-
-    try:
-        seen = poll(
-            row,
-            lambda r: r is not None and r["source_code"] == source and bool(r["settled"]),
-            timeout=45,
-            interval=1,
-            what=f"the serialized DAG of {filename}",
-        )
-    except LabError:
-        seen = row()  # a change that leaves the serialized DAG as it was
-    dag = DagSerialization.from_dict(seen["data"])
+    if rows.empty:
+        return ParsedDag(dag_id, missing=True)
+    dag = DagSerialization.from_dict(rows.iloc[0]["data"])
     tasks = {
         task.task_id: {
             "operator_name": task.task_type,

@@ -74,3 +74,14 @@ def test_readme_links_every_notebook() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text()
     missing = [p.name for p in NOTEBOOKS if f"notebooks/{p.name}" not in readme]
     assert not missing, f"README.md does not link: {missing}"
+
+
+def test_start_here_maps_every_notebook() -> None:
+    """Notebook 00's map is where a learner finds the course; a notebook it does not
+    link is one they would never open."""
+    nb = nbformat.read(PROJECT_ROOT / "notebooks" / "00_start_here.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    missing = [
+        p.name for p in NOTEBOOKS if p.name != "00_start_here.ipynb" and f"]({p.name})" not in text
+    ]
+    assert not missing, f"notebook 00's map does not link: {missing}"
