@@ -183,6 +183,7 @@ def test_screenshots_are_of_the_current_airflow_and_script():
         ("02_architecture.ipynb", "ui_dag_list.png"),
         ("07_whole_pipeline.ipynb", "ui_nft_pipeline_grid.png"),
         ("07_whole_pipeline.ipynb", "ui_nft_pipeline_graph.png"),
+        ("13_params_and_templates.ipynb", "ui_nft_pipeline_trigger.png"),
     ],
 )
 def test_notebooks_show_the_screenshots(notebook, name):
