@@ -86,12 +86,14 @@ class Mistake:
     fix: str = ""
 
 
-def not_parsed(dag_id: str, parsed: Callable[[Any], Any] = lambda seen: seen) -> list[Mistake]:
+def not_parsed(
+    dag_id: str | None = None, parsed: Callable[[Any], Any] = lambda seen: seen
+) -> list[Mistake]:
     """The two mistakes every exercise that writes a DAG file shares, told the same way.
 
     Airflow could not import the file (its ``file:line: error``, as
     ``airflow dags list-import-errors`` shows it), or imported it but lists no DAG with
-    the exercise's ``dag_id``. ``parsed(seen)`` finds the
+    the exercise's ``dag_id`` (named in the fix when given). ``parsed(seen)`` finds the
     :class:`~airflow_lab.checks.observe.ParsedDag` in what the checker observed.
     """
     return [
@@ -104,7 +106,7 @@ def not_parsed(dag_id: str, parsed: Callable[[Any], Any] = lambda seen: seen) ->
         Mistake(
             lambda seen: parsed(seen).missing,
             lambda seen: parsed(seen).describe(),
-            fix=f"keep dag_id={dag_id!r}",
+            fix=f"keep dag_id={dag_id!r}" if dag_id else "keep the dag_id the exercise names",
         ),
     ]
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
 from airflow_lab.waiting import poll
 
 #: Exercise 1: the API answers 429 to this many requests before it answers 200.
@@ -185,12 +185,7 @@ def run_once(
 
 
 NOT_PARSED = (
-    Mistake(lambda s: s.import_error, "Airflow could not import your file: {import_error}", fix=""),
-    Mistake(
-        lambda s: s.parsed.missing,
-        lambda s: s.parsed.describe(),
-        fix="keep the dag_id the exercise names",
-    ),
+    *not_parsed(parsed=lambda s: s.parsed),
     Mistake(
         lambda s: s.no_task,
         lambda s: (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
 
 #: The NFTs each exercise run reads (the DAGs ask the local API for this many).
 LIMIT = 5
@@ -129,12 +129,7 @@ def observe_taskflow(
 
 
 NOT_PARSED = (
-    Mistake(lambda s: s.import_error, lambda s: f"Airflow could not import it: {s.import_error}"),
-    Mistake(
-        lambda s: s.parsed.missing,
-        lambda s: s.parsed.describe(),
-        fix="keep the dag_id the exercise names",
-    ),
+    *not_parsed(parsed=lambda s: s.parsed),
     Mistake(
         lambda s: s.no_task,
         lambda s: (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
 from airflow_lab.checks.nb12 import parse_serialized
 from airflow_lab.errors import ApiError
 
@@ -107,15 +107,7 @@ exercise_1 = Exercise(
     observe=try_confs,
     right=lambda s: bool(s.answers) and not s.wrong() and s.defaults == EX1_DEFAULTS,
     mistakes=(
-        Mistake(
-            lambda s: s.import_error,
-            lambda s: f"Airflow could not import your file: {s.import_error}",
-        ),
-        Mistake(
-            lambda s: s.parsed.missing,
-            lambda s: s.parsed.describe(),
-            fix="keep the dag_id the exercise names",
-        ),
+        *not_parsed(parsed=lambda s: s.parsed),
         Mistake(
             lambda s: sorted(s.params) != sorted(EX1_DEFAULTS),
             lambda s: f"Airflow holds the params {sorted(s.params)} for {EX1_DAG_ID}",
@@ -254,15 +246,7 @@ exercise_2 = Exercise(
     observe=run_templated,
     right=lambda s: bool(s.run) and s.run.state == "success" and s.extract_ok and s.file_ok,
     mistakes=(
-        Mistake(
-            lambda s: s.import_error,
-            lambda s: f"Airflow could not import your file: {s.import_error}",
-        ),
-        Mistake(
-            lambda s: s.parsed.missing,
-            lambda s: s.parsed.describe(),
-            fix="keep the dag_id the exercise names",
-        ),
+        *not_parsed(parsed=lambda s: s.parsed),
         Mistake(
             lambda s: sorted(s.parsed.tasks) != ["extract_nft", "save_page"],
             lambda s: f"Airflow parsed the tasks {sorted(s.parsed.tasks)}",

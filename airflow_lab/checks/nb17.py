@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from airflow_lab.checks import Exercise, Mistake, observe
+from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
 
 #: One row per task instance of a run, with its trigger if it has one.
 STATES_SQL = """
@@ -167,12 +167,7 @@ exercise_1 = Exercise(
     observe=observe_deferral,
     right=lambda s: s.deferred and s.state == "success",
     mistakes=(
-        Mistake(lambda s: s.import_error, "Airflow could not import your file: {import_error}"),
-        Mistake(
-            lambda s: s.parsed.missing,
-            lambda s: s.parsed.describe(),
-            fix="keep the dag_id the exercise names",
-        ),
+        *not_parsed(parsed=lambda s: s.parsed),
         Mistake(
             lambda s: s.no_task,
             lambda s: f"Airflow parsed tasks {sorted(s.parsed.tasks)}, but no {EX1_TASK!r}",
@@ -312,12 +307,7 @@ exercise_2 = Exercise(
         and s.sensors_waited
     ),
     mistakes=(
-        Mistake(lambda s: s.import_error, "Airflow could not import your file: {import_error}"),
-        Mistake(
-            lambda s: s.parsed.missing,
-            lambda s: s.parsed.describe(),
-            fix="keep the dag_id the exercise names",
-        ),
+        *not_parsed(parsed=lambda s: s.parsed),
         Mistake(
             lambda s: len(s.sensors) != 8,
             lambda s: f"Airflow parsed {len(s.sensors)} sensors named wait_*, not eight",
