@@ -155,9 +155,10 @@ exercise_1 = Exercise(
     hints=(
         "TaskFlow, sections 2 and 3: a function under the @task decorator is a task; calling it "
         "with another task's output as an argument hands that XCom over and draws the edge",
-        "drop the PythonOperator, the callable's ti argument and the >> line; let the decorated "
-        "function take the page as a parameter, call it with the HttpOperator's .output, and "
-        "return the rows",
+        "the task that pulls its input with ti.xcom_pull and the explicit dependency are the "
+        "classic form; in TaskFlow the input is a parameter of the decorated function, and a "
+        "classic operator's result reaches it through that operator's XComArg (section 2 "
+        "names the attribute)",
     ),
     observe=lambda source, lab: observe_taskflow(
         lab,
