@@ -113,7 +113,11 @@ def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "Loca
         "AIRFLOW__API_AUTH__JWT_SECRET": creds.jwt_secret,
         # A learner should wait seconds, not minutes.
         "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        # A new DAG file is found when the bundles are next listed: by default at most
+        # every 5 s (the check) and 5 min (the listing); every second here, a listing
+        # of two small folders.
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "1",
+        "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": "1",
         # A file that changed is parsed at once whatever this says (the default
         # `file_parsing_sort_mode`, modified_time, re-queues it); this only spaces the
         # re-parses of unchanged files. Every re-parse imports the file's providers
