@@ -230,7 +230,7 @@ def planned_runs(source: str, lab: Any) -> dict:
     if parsed.import_error or parsed.missing:
         return {"problem": parsed.describe(), "planned": []}
     lab.api.set_paused(EX2_DAG_ID, True)  # nothing of it needs to run
-    dag = scheduler_dag(lab, EX2_DAG_ID)  # the row parse_serialized waited for
+    dag = parsed.dag  # deserialized from the row of exactly this source
     restriction = TimeRestriction(earliest=EX2_FROM, latest=None, catchup=True)
     planned, last = [], None
     for _ in range(len(EX2_WANTED)):

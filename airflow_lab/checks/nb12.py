@@ -17,45 +17,6 @@ from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
 LIMIT = 5
 
 
-def serialized_tasks(lab: Any, dag_id: str) -> tuple[dict[str, dict], Any]:
-    """The DAG's tasks as the scheduler holds them: the ``serialized_dag`` row of its newest
-    version (``dag_version``), task_id -> serialized task; and when that row was written."""
-    rows = lab.sql(
-        "SELECT s.data, s.last_updated FROM serialized_dag s"
-        " JOIN dag_version v ON v.id = s.dag_version_id"
-        " WHERE s.dag_id = %s ORDER BY v.version_number DESC LIMIT 1",
-        (dag_id,),
-        database="airflow",
-    )
-    if rows.empty or rows.iloc[0]["data"] is None:
-        return {}, None
-    tasks = [task.get("__var", task) for task in rows.iloc[0]["data"]["dag"]["tasks"]]
-    return {task["task_id"]: task for task in tasks}, rows.iloc[0]["last_updated"]
-
-
-def serialized_task(lab: Any, dag_id: str, task_id: str) -> dict:
-    """One task's entry in the DAG's newest serialized row (``{}`` if there is none)."""
-    return serialized_tasks(lab, dag_id)[0].get(task_id, {})
-
-
-def parse_serialized(lab: Any, filename: str, source: str, dag_id: str) -> observe.ParsedDag:
-    """``observe.parse_dag_file``, with the tasks as the ``serialized_dag`` row holds them.
-
-    The dag-processor writes the serialized DAG and the file's source in one
-    transaction (the lab sets ``[core] min_serialized_dag_update_interval`` to 0, so
-    every change is written): once the parse is in, the newest row is this file's
-    DAG, and the checker judges what the scheduler will run.
-    """
-    parsed = observe.parse_dag_file(lab, filename, source, dag_id)
-    if parsed.import_error or parsed.missing:
-        return parsed
-    tasks, _ = serialized_tasks(lab, dag_id)
-    for var in tasks.values():
-        var["operator_name"] = var.get("_operator_name") or var.get("task_type") or "?"
-    graph = {tid: sorted(var.get("downstream_task_ids") or []) for tid, var in tasks.items()}
-    return observe.ParsedDag(dag_id, graph=graph, tasks=tasks, details=parsed.details)
-
-
 def xcom_entries(lab: Any, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
     """Every XCom a task stored in one run, key -> value (REST ``xcomEntries``)."""
     path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries"
@@ -110,7 +71,7 @@ def observe_taskflow(
     lab: Any, source: str, dag_id: str, task_id: str, *, run_if=lambda seen: True
 ) -> Seen:
     """Parse the learner's DAG; if ``run_if(seen)``, run it once and read the task's XComs."""
-    parsed = parse_serialized(lab, f"{dag_id}.py", source, dag_id)
+    parsed = observe.parse_serialized(lab, f"{dag_id}.py", source, dag_id)
     seen = Seen(parsed, task_id)
     if parsed.import_error or parsed.missing or task_id not in parsed.tasks:
         return seen
@@ -264,7 +225,7 @@ EX3_LIMIT = 7
 
 def observe_stamp(source: str, lab: Any) -> Seen:
     """Parse, run once with ``conf={"limit": 7}``, read what ``stamp`` returned."""
-    parsed = parse_serialized(lab, f"{EX3_DAG_ID}.py", source, EX3_DAG_ID)
+    parsed = observe.parse_serialized(lab, f"{EX3_DAG_ID}.py", source, EX3_DAG_ID)
     seen = Seen(parsed, "stamp")
     if parsed.import_error or parsed.missing or "stamp" not in parsed.tasks:
         return seen

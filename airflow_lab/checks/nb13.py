@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import quote
 
 from airflow_lab.checks import Exercise, Mistake, not_parsed, observe
-from airflow_lab.checks.nb12 import parse_serialized
 from airflow_lab.errors import ApiError
 
 
@@ -67,7 +66,7 @@ class ParamsSeen:
 
 def try_confs(source: str, lab: Any) -> ParamsSeen:
     """Parse the DAG, then ``POST .../dagRuns`` once per trial conf, the DAG paused."""
-    parsed = parse_serialized(lab, f"{EX1_DAG_ID}.py", source, EX1_DAG_ID)
+    parsed = observe.parse_serialized(lab, f"{EX1_DAG_ID}.py", source, EX1_DAG_ID)
     seen = ParamsSeen(parsed)
     if parsed.import_error or parsed.missing:
         return seen
@@ -206,7 +205,7 @@ class RenderSeen:
 
 def run_templated(source: str, lab: Any) -> RenderSeen:
     """Parse, trigger once with conf={"limit": 3} and no logical date, read what rendered."""
-    parsed = parse_serialized(lab, f"{EX2_DAG_ID}.py", source, EX2_DAG_ID)
+    parsed = observe.parse_serialized(lab, f"{EX2_DAG_ID}.py", source, EX2_DAG_ID)
     seen = RenderSeen(parsed)
     if parsed.import_error or parsed.missing:
         return seen

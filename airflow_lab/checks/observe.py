@@ -32,6 +32,8 @@ class ParsedDag:
     #: task id -> the task's arguments from ``GET /api/v2/dags/{dag_id}/tasks``.
     tasks: dict[str, dict] = field(default_factory=dict)
     details: dict = field(default_factory=dict)
+    #: The DAG as the scheduler will run it (:func:`parse_serialized` only).
+    dag: Any = None
 
     @property
     def edges(self) -> list[tuple[str, str]]:
@@ -100,11 +102,12 @@ def parse_dag_file(
 def parse_serialized(lab: Any, filename: str, source: str, dag_id: str) -> ParsedDag:
     """:func:`parse_dag_file`, with the tasks read from the ``serialized_dag`` row.
 
-    For checkers that read task arguments (``retries``, ``retry_delay``, a timetable)
-    as the scheduler will use them. The dag-processor writes the serialized DAG and
-    the file's source (``dag_code``) in one transaction, and the lab sets
-    ``[core] min_serialized_dag_update_interval`` to 0 so that every change is
-    written; once ``dag_code`` holds this source, the newest row is this file's DAG.
+    For checkers that read task arguments (``retries``, ``retry_delay``, ``op_args``,
+    templated fields) or the timetable as the scheduler will use them. The
+    dag-processor writes the serialized DAG and the file's source (``dag_code``) of one
+    DAG version together, and the lab sets ``[core] min_serialized_dag_update_interval``
+    to 0 so that every change is written: the row whose version holds this source is
+    this file's DAG, returned deserialized as ``dag``.
     """
     from airflow.serialization.serialized_objects import DagSerialization
 
@@ -119,10 +122,15 @@ def parse_serialized(lab: Any, filename: str, source: str, dag_id: str) -> Parse
     )
     if rows.empty:
         return ParsedDag(dag_id, missing=True)
-    dag = DagSerialization.from_dict(rows.iloc[0]["data"])
+    data = rows.iloc[0]["data"]
+    # The row as stored (op_args, templated fields, ...), plus what only deserializing
+    # gives: the defaults the row leaves out (retries, retry_delay).
+    stored = {t.get("__var", t)["task_id"]: t.get("__var", t) for t in data["dag"]["tasks"]}
+    dag = DagSerialization.from_dict(data)
     tasks = {
         task.task_id: {
-            "operator_name": task.task_type,
+            **stored.get(task.task_id, {}),
+            "operator_name": stored.get(task.task_id, {}).get("_operator_name") or task.task_type,
             "retries": task.retries,
             "retry_delay": task.retry_delay.total_seconds(),
             "downstream_task_ids": sorted(task.downstream_task_ids),
@@ -130,7 +138,7 @@ def parse_serialized(lab: Any, filename: str, source: str, dag_id: str) -> Parse
         for task in dag.tasks
     }
     graph = {tid: t["downstream_task_ids"] for tid, t in tasks.items()}
-    return ParsedDag(dag_id, graph=graph, tasks=tasks, details=parsed.details)
+    return ParsedDag(dag_id, graph=graph, tasks=tasks, details=parsed.details, dag=dag)
 
 
 def _after(stamp: str | None, moment: datetime) -> bool:
