@@ -175,6 +175,8 @@ def up(
             for name in rest:
                 _await_healthy(settings, name, healthy, 240)
                 report(f"{name:<11} healthy")
+                if name == "api-server":
+                    health.warm_execution_api(settings)
             if not wait_until(lambda: health.dag_parsed(settings, creds), 180, 0.5):
                 raise ServiceError(
                     "dag-processor",

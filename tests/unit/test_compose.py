@@ -62,6 +62,8 @@ ENV_DIFFERENCES = {
     # And, in the core profile, AIRFLOW__CELERY__*: compose's one shared environment
     # carries them (unused without the CeleryExecutor); the lab sets them for celery only.
 }
+#: Where the official image looks for Airflow's local settings.
+LOCAL_SETTINGS = "/opt/airflow/config/airflow_local_settings.py"
 #: Secrets a container other than Airflow's reads: (service, variable) -> Credentials field.
 SECRET_USES = {
     ("postgres", "POSTGRES_PASSWORD"): "postgres_password",
@@ -201,6 +203,15 @@ def _differences(compose: dict, profile: str, settings: Settings, creds: Credent
             want = host_view(lab_env[key], {}, {}) if key in lab_env else None
             if got != want:
                 problems.append(f"{name}: {key} is {got!r} in compose, {want!r} in the lab")
+    local_settings = [
+        Path(folder) / "airflow_local_settings.py"
+        for folder in lab["airflow-scheduler"].env["PYTHONPATH"].split(os.pathsep)
+        if (Path(folder) / "airflow_local_settings.py").is_file()
+    ]
+    for name, svc in sorted(compose.items()):
+        airflow = "AIRFLOW__CORE__EXECUTOR" in (svc.get("environment") or {})
+        if airflow and binds(svc).get(LOCAL_SETTINGS) not in local_settings:
+            problems.append(f"{name} does not mount the lab's airflow_local_settings.py")
     for (name, var), field in SECRET_USES.items():
         if name in compose and compose[name]["environment"].get(var) != getattr(creds, field):
             problems.append(f"{name}: {var} is not the lab's {field}")
@@ -248,6 +259,7 @@ EDITS = [
     ("simple_auth_manager.SimpleAuthManager", "FabAuthManager", "simple.FabAuthManager' in compose"),
     ("./dags:/opt/airflow/dags:ro", "./notebooks:/opt/airflow/dags:ro", "BUNDLE_CONFIG_LIST is [{"),
     ("\n    AIRFLOW__CORE__PARALLELISM", "\n    AIRFLOW__CORE__X: y\n    AIRFLOW__CORE__PARALLELISM", "X is 'y' in compose, None"),
+    ("local_settings/airflow_local_settings.py:/opt", "local_settings/other.py:/opt", "scheduler does not mount the lab's airflow_local_settings"),
     ("replicas: 2", "replicas: 1", "compose runs 1 airflow-worker replicas, the lab 2"),
     ("POSTGRES_PASSWORD: ${POSTGRES_PASSWORD", "POSTGRES_PASSWORD: ${NFT_DB_PASSWORD", "POSTGRES_PASSWORD is not"),
     ("AIRFLOW_LAB_NFT_API_KEY: ${", "NFT_API_KEY: ${", "nft-api lacks the lab's AIRFLOW_LAB_NFT_API_KEY"),

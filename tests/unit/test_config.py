@@ -4,6 +4,7 @@ and ``airflow.env``, the file a learner sources to use the ``airflow`` CLI on th
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 from pathlib import Path
@@ -100,7 +101,9 @@ def test_paths_and_secrets(settings: Settings) -> None:
         str(settings.dags_folder),
         str(settings.learner_dags),
     ]
-    assert Path(env["PYTHONPATH"]).is_dir()
+    folders = [Path(p) for p in env["PYTHONPATH"].split(os.pathsep)]
+    assert all(f.is_dir() for f in folders)
+    assert any((f / "airflow_local_settings.py").is_file() for f in folders)
 
 
 def test_the_embedded_metastore_url(settings: Settings) -> None:
