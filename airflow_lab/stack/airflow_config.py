@@ -105,6 +105,10 @@ def airflow_env(settings: Settings, creds: Credentials, *, executor: str = "Loca
         # Without this the task runner calls localhost:8080 and every task fails
         # before it starts whenever the API port is not 8080.
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api}/execution/",
+        # A task waits for the execution API's answer up to 30 s (default 5), then
+        # retries: on a busy 2-core laptop, and while the api-server builds that API
+        # after a start, a request it gave up on may already have been carried out.
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "30",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metastore_url(settings, creds).replace(
             "postgresql://", "postgresql+psycopg2://", 1
         ),

@@ -37,11 +37,12 @@ def warm_execution_api(settings: Settings) -> None:
     """Start building the execution API, the one running tasks call; do not wait.
 
     The api-server builds that API's versioned routes on their first request: about
-    8 s of CPU on a 2-core laptop, in the thread that serves every request. Asked
-    here, as soon as the api-server answers, it is built while the learner opens a
-    notebook, not inside the first task. The request is sent and let go: the server
-    finishes the build whether or not anyone reads the answer. ``up`` does not wait
-    for it, just as ``/monitor/health`` does not count it.
+    8 s of CPU on a 2-core laptop, in the thread that serves every request. Asked at
+    the end of ``up``, it is built while the learner opens a notebook, not inside the
+    first task. The request is sent and let go: the server finishes the build whether
+    or not anyone reads the answer. ``up`` does not wait for it, just as
+    ``/monitor/health`` does not count it; a task that starts meanwhile waits for it
+    (the lab's ``[workers] execution_api_timeout`` is 30 s, not 5).
     """
     try:
         requests.get(f"{settings.api_url}/execution/health", timeout=(3, 0.2))

@@ -180,8 +180,6 @@ def up(
             for name in rest:
                 _await_healthy(settings, name, healthy, 240)
                 report(f"{name:<11} healthy")
-                if name == "api-server":
-                    health.warm_execution_api(settings)
             if not wait_until(lambda: health.dag_parsed(settings, creds), 180, 0.5):
                 raise ServiceError(
                     "dag-processor",
@@ -189,6 +187,8 @@ def up(
                     str(settings.logs_dir / "dag-processor.log"),
                 )
             report(f"dags        {DAG_ID} parsed")
+            # Last: built now it would take the api-server's core from the others.
+            health.warm_execution_api(settings)
         except BaseException:
             # Ctrl-C or a failure: stop what we started rather than leave it half-up.
             if not running:

@@ -35,7 +35,10 @@ def _launch_command(settings: Settings, svc: Service) -> str:
         return svc.command.replace("%", "%%")
     env_file = settings.service_env_dir / f"{svc.name}.json"
     write_private(env_file, json.dumps(svc.env))
-    launcher = shlex.join([sys.executable, "-m", "airflow_lab.stack.launch", str(env_file), "--"])
+    nice = ["--nice", str(svc.nice)] if svc.nice else []
+    launcher = shlex.join(
+        [sys.executable, "-m", "airflow_lab.stack.launch", str(env_file), *nice, "--"]
+    )
     return f"{launcher} {svc.command}".replace("%", "%%")
 
 

@@ -6,6 +6,7 @@ Whatever a test does, the fixture ends every process of its supervisord's tree.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import stat
@@ -31,6 +32,12 @@ PY_ENV_ECHO = (
 )
 
 
+PY_NICE_ECHO = (
+    "import os, pathlib, time; pathlib.Path('nice-seen').write_text(str(os.nice(0)));"
+    " time.sleep(300)"
+)
+
+
 def _services() -> list[Service]:
     return [
         Service("sleeper", shlex.join([shutil.which("sleep") or "/bin/sleep", "300"])),
@@ -39,6 +46,13 @@ def _services() -> list[Service]:
             "py-env",
             shlex.join([sys.executable, "-c", PY_ENV_ECHO]),
             env={"LAB_TEST_VALUE": "100% from the env file"},
+        ),
+        # lower priority, as the lab's Airflow components but the api-server have
+        Service(
+            "py-nice",
+            shlex.join([sys.executable, "-c", PY_NICE_ECHO]),
+            env={"LAB_TEST_VALUE": "x"},
+            nice=3,
         ),
         Service("quitter", shlex.join([shutil.which("false") or "/bin/false"])),
         Service("missing", "/nonexistent/airflow-lab/no-such-binary --flag"),
@@ -96,7 +110,7 @@ def test_running_and_the_process_table(lab: Settings, short_home: Path) -> None:
     assert not supervisor.running(Settings(home=short_home))  # no socket: no supervisord
     assert supervisor.process_table(Settings(home=short_home)) == {}
     table = supervisor.process_table(lab)
-    assert set(table) == {"sleeper", "py-env", "quitter", "missing"}
+    assert set(table) == {"sleeper", "py-env", "py-nice", "quitter", "missing"}
     assert all(info["statename"] == "STOPPED" for info in table.values())  # autostart=false
     assert supervisor.state_of(lab, "no-such-program") is None
 
@@ -125,6 +139,18 @@ def test_a_program_started_through_launch_gets_its_environment(lab: Settings) ->
     ).read_text()
     assert seen.read_text() == "100% from the env file"
     pid = supervisor.process_table(lab)["py-env"]["pid"]
+    assert psutil.Process(pid).cmdline()[:2] == [sys.executable, "-c"]  # exec'd: same pid
+
+
+def test_a_program_with_a_nice_runs_at_that_lower_priority(lab: Settings) -> None:
+    supervisor.start_program(lab, "py-nice")
+    seen = lab.home / "nice-seen"
+    assert wait_until(lambda: seen.exists() and seen.read_text(), 20, 0.1), (
+        lab.logs_dir / "py-nice.log"
+    ).read_text()
+    assert int(seen.read_text()) == os.nice(0) + 3
+    pid = supervisor.process_table(lab)["py-nice"]["pid"]
+    assert psutil.Process(pid).nice() == os.nice(0) + 3
     assert psutil.Process(pid).cmdline()[:2] == [sys.executable, "-c"]  # exec'd: same pid
 
 
