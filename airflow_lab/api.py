@@ -71,7 +71,7 @@ class AirflowApi:
                 resp = self.session.post(
                     f"{self.base_url}/auth/token",
                     json={"username": self.username, "password": password},
-                    timeout=10,
+                    timeout=30,  # as every request: an api-server just started may be busy
                 )
             except requests.ConnectionError as e:
                 raise StackDownError(f"the Airflow API at {self.base_url}") from e

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import requests
 
@@ -16,7 +17,7 @@ from airflow_lab.credentials import Credentials
 from airflow_lab.settings import DAG_ID, Settings
 from airflow_lab.stack import postgres
 from airflow_lab.stack.processes import port_open
-from airflow_lab.stack.supervisor import state_of
+from airflow_lab.stack.supervisor import process_table, state_of
 
 #: Airflow components the api-server's health endpoint reports on.
 AIRFLOW_COMPONENTS = {"scheduler", "dag-processor", "triggerer"}
@@ -24,10 +25,16 @@ AIRFLOW_COMPONENTS = {"scheduler", "dag-processor", "triggerer"}
 PORT_ONLY = {"broker", "flower", "jupyter"}
 
 
+#: How long a health read waits for the api-server. For some seconds after ``up`` it
+#: builds the execution API and answers nothing else (see warm_execution_api): a
+#: status read then waits for it rather than calls a busy api-server unhealthy.
+HEALTH_TIMEOUT = 30
+
+
 def airflow_health(settings: Settings) -> dict:
     """The api-server's own health report of the metastore and each component."""
     try:
-        resp = requests.get(f"{settings.api_url}/api/v2/monitor/health", timeout=3)
+        resp = requests.get(f"{settings.api_url}/api/v2/monitor/health", timeout=HEALTH_TIMEOUT)
         return resp.json() if resp.ok else {}
     except (requests.RequestException, ValueError):
         return {}
@@ -41,8 +48,10 @@ def warm_execution_api(settings: Settings) -> None:
     the end of ``up``, it is built while the learner opens a notebook, not inside the
     first task. The request is sent and let go: the server finishes the build whether
     or not anyone reads the answer. ``up`` does not wait for it, just as
-    ``/monitor/health`` does not count it; a task that starts meanwhile waits for it
-    (the lab's ``[workers] execution_api_timeout`` is 30 s, not 5).
+    ``/monitor/health`` does not count it. Until it is built the api-server answers
+    nothing else: a request made meanwhile waits (about 8 s at most on a 2-core
+    laptop), whether a task's (the lab's ``[workers] execution_api_timeout`` is 30 s,
+    not 5), a page of the UI, or the lab's own health read (``HEALTH_TIMEOUT``).
     """
     try:
         requests.get(f"{settings.api_url}/execution/health", timeout=(3, 0.2))
@@ -70,6 +79,23 @@ def compose_healthy(settings: Settings) -> bool:
     return nft_api_healthy(settings)
 
 
+def _beats_since_start(settings: Settings, name: str, report: dict) -> bool:
+    """Is the component healthy, by a heartbeat of the process running now?
+
+    ``/monitor/health`` judges a component by its newest heartbeat alone. After a
+    crash the dead process's last heartbeat stays "healthy" for 30 s, while the new
+    one is still importing Airflow; only a heartbeat since supervisord started the
+    new process counts here.
+    """
+    if report.get("status") != "healthy":
+        return False
+    beat = report.get(f"latest_{name.replace('-', '_')}_heartbeat")
+    started = process_table(settings).get(name, {}).get("start")
+    if not beat or not started:  # not run by this lab's supervisord: trust the report
+        return True
+    return datetime.fromisoformat(beat).timestamp() >= started
+
+
 def checker(settings: Settings, creds: Credentials) -> Callable[[str], bool]:
     """A function answering 'is this service healthy now?' for each service name."""
     # One GET of /monitor/health answers for four services: reuse it for a moment
@@ -87,7 +113,7 @@ def checker(settings: Settings, creds: Credentials) -> Callable[[str], bool]:
         if name == "api-server":
             return health().get("metadatabase", {}).get("status") == "healthy"
         if name in AIRFLOW_COMPONENTS:
-            return health().get(name.replace("-", "_"), {}).get("status") == "healthy"
+            return _beats_since_start(settings, name, health().get(name.replace("-", "_"), {}))
         if name == "nft-api":
             return nft_api_healthy(settings)
         if name in PORT_ONLY:
