@@ -79,7 +79,7 @@ def compose_healthy(settings: Settings) -> bool:
     return nft_api_healthy(settings)
 
 
-def _beats_since_start(settings: Settings, name: str, report: dict) -> bool:
+def _beats_since_start(name: str, report: dict, started: float | None) -> bool:
     """Is the component healthy, by a heartbeat of the process running now?
 
     ``/monitor/health`` judges a component by its newest heartbeat alone. After a
@@ -90,7 +90,6 @@ def _beats_since_start(settings: Settings, name: str, report: dict) -> bool:
     if report.get("status") != "healthy":
         return False
     beat = report.get(f"latest_{name.replace('-', '_')}_heartbeat")
-    started = process_table(settings).get(name, {}).get("start")
     if not beat or not started:  # not run by this lab's supervisord: trust the report
         return True
     return datetime.fromisoformat(beat).timestamp() >= started
@@ -98,13 +97,15 @@ def _beats_since_start(settings: Settings, name: str, report: dict) -> bool:
 
 def checker(settings: Settings, creds: Credentials) -> Callable[[str], bool]:
     """A function answering 'is this service healthy now?' for each service name."""
-    # One GET of /monitor/health answers for four services: reuse it for a moment
-    # rather than ask the api-server four times per status table.
-    cache: dict = {"at": -1.0, "health": {}}
+    # One GET of /monitor/health (and one read of supervisord's table, for when each
+    # process started) answers for four services: reuse them for a moment rather than
+    # ask four times per status table.
+    cache: dict = {"at": -1.0, "health": {}, "table": {}}
 
     def health() -> dict:
         if time.monotonic() - cache["at"] > 0.5:
-            cache["health"], cache["at"] = airflow_health(settings), time.monotonic()
+            cache["health"], cache["table"] = airflow_health(settings), process_table(settings)
+            cache["at"] = time.monotonic()
         return cache["health"]
 
     def check(name: str) -> bool:
@@ -113,7 +114,8 @@ def checker(settings: Settings, creds: Credentials) -> Callable[[str], bool]:
         if name == "api-server":
             return health().get("metadatabase", {}).get("status") == "healthy"
         if name in AIRFLOW_COMPONENTS:
-            return _beats_since_start(settings, name, health().get(name.replace("-", "_"), {}))
+            report = health().get(name.replace("-", "_"), {})
+            return _beats_since_start(name, report, cache["table"].get(name, {}).get("start"))
         if name == "nft-api":
             return nft_api_healthy(settings)
         if name in PORT_ONLY:

@@ -2,8 +2,9 @@
 
 After a crash the dead scheduler's (or triggerer's) last heartbeat keeps
 ``/monitor/health`` saying "healthy" for 30 s while the new process still starts;
-``up`` must not take that for the new one. The supervisor's table is replaced by a
-fixed one here; tests/lifecycle crashes a real stack and starts it again.
+``up`` must not take that for the new one. The start time is given here, as the
+checker reads it from supervisord; tests/lifecycle crashes a real stack and starts it
+again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from airflow_lab.settings import Settings
 from airflow_lab.stack import health
 
 STARTED = datetime(2026, 12, 2, 12, 0, 0, tzinfo=UTC).timestamp()
@@ -20,12 +20,6 @@ STARTED = datetime(2026, 12, 2, 12, 0, 0, tzinfo=UTC).timestamp()
 
 def report(status: str, beat: datetime | None) -> dict:
     return {"status": status, "latest_triggerer_heartbeat": beat and beat.isoformat()}
-
-
-@pytest.fixture
-def supervised(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setattr(health, "process_table", lambda _: {"triggerer": {"start": STARTED}})
-    return Settings()
 
 
 @pytest.mark.parametrize(
@@ -38,11 +32,10 @@ def supervised(monkeypatch: pytest.MonkeyPatch) -> Settings:
         ({}, False),
     ],
 )
-def test_only_a_beat_since_the_start_counts(supervised: Settings, seen: dict, healthy: bool):
-    assert health._beats_since_start(supervised, "triggerer", seen) is healthy
+def test_only_a_beat_since_the_start_counts(seen: dict, healthy: bool) -> None:
+    assert health._beats_since_start("triggerer", seen, STARTED) is healthy
 
 
-def test_a_component_this_lab_does_not_run_is_judged_by_the_report(monkeypatch) -> None:
-    monkeypatch.setattr(health, "process_table", lambda _: {})
+def test_a_component_this_lab_does_not_run_is_judged_by_the_report() -> None:
     seen = report("healthy", datetime(2026, 12, 2, 11, 0, tzinfo=UTC))
-    assert health._beats_since_start(Settings(), "triggerer", seen)
+    assert health._beats_since_start("triggerer", seen, None)

@@ -130,28 +130,28 @@ def test_start_program_runs_it_and_twice_is_fine(lab: Settings) -> None:
     assert info.value.faultCode == Faults.ALREADY_STARTED
 
 
-def test_a_program_started_through_launch_gets_its_environment(lab: Settings) -> None:
-    supervisor.start_program(lab, "py-env")
-    seen = lab.home / "env-seen"
+def _start_and_read(lab: Settings, name: str, filename: str) -> tuple[str, psutil.Process]:
+    """Start a program that writes ``filename``; its text, and the program's process."""
+    supervisor.start_program(lab, name)
+    seen = lab.home / filename
     # the file exists a moment before its text is written: wait for the text
     assert wait_until(lambda: seen.exists() and seen.read_text(), 20, 0.1), (
-        lab.logs_dir / "py-env.log"
+        lab.logs_dir / f"{name}.log"
     ).read_text()
-    assert seen.read_text() == "100% from the env file"
-    pid = supervisor.process_table(lab)["py-env"]["pid"]
-    assert psutil.Process(pid).cmdline()[:2] == [sys.executable, "-c"]  # exec'd: same pid
+    proc = psutil.Process(supervisor.process_table(lab)[name]["pid"])
+    assert proc.cmdline()[:2] == [sys.executable, "-c"]  # exec'd by launch: same pid
+    return seen.read_text(), proc
+
+
+def test_a_program_started_through_launch_gets_its_environment(lab: Settings) -> None:
+    text, _ = _start_and_read(lab, "py-env", "env-seen")
+    assert text == "100% from the env file"
 
 
 def test_a_program_with_a_nice_runs_at_that_lower_priority(lab: Settings) -> None:
-    supervisor.start_program(lab, "py-nice")
-    seen = lab.home / "nice-seen"
-    assert wait_until(lambda: seen.exists() and seen.read_text(), 20, 0.1), (
-        lab.logs_dir / "py-nice.log"
-    ).read_text()
-    assert int(seen.read_text()) == os.nice(0) + 3
-    pid = supervisor.process_table(lab)["py-nice"]["pid"]
-    assert psutil.Process(pid).nice() == os.nice(0) + 3
-    assert psutil.Process(pid).cmdline()[:2] == [sys.executable, "-c"]  # exec'd: same pid
+    text, proc = _start_and_read(lab, "py-nice", "nice-seen")
+    assert int(text) == os.nice(0) + 3
+    assert proc.nice() == os.nice(0) + 3
 
 
 def test_a_program_in_backoff_is_started_already(lab: Settings) -> None:

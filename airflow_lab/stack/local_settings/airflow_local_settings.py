@@ -11,7 +11,8 @@ and each task runs in a process forked from a worker. A module the scheduler has
 loaded is there, already imported, in every task; one it has not is imported again
 by every task (the DAG file's providers: about 0.5 s of a task's 0.7 s on a 2-core
 laptop, and pandas 0.7 s more). A Celery worker forks its pool the same way. The
-modules cost the scheduler about 65 MB, shared with its forks.
+modules add about 40 MB to the lab's idle memory, shared by the scheduler and its
+forks.
 
 The lab puts this folder on the Airflow processes' ``PYTHONPATH``;
 docker-compose.yaml mounts the file where the image looks, ``/opt/airflow/config/``.
